@@ -1,0 +1,33 @@
+# Parley's build. Go and a C compiler are all it needs (SQLite is built in via cgo).
+GO       ?= go
+TAGS     := sqlite_fts5
+BIN      := bin/parley
+ARGS     ?=
+
+.PHONY: all build run test check bench clean
+
+all: build
+
+build:
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/parley
+
+## run: build and serve the workspace on http://127.0.0.1:8080 with data in ./data
+run: build
+	./$(BIN) serve $(ARGS)
+
+## test: the whole suite, with the race detector
+test:
+	$(GO) test -tags $(TAGS) -race -count=1 -timeout 20m ./...
+
+## check: vet, formatting and the test suite
+check:
+	$(GO) vet -tags $(TAGS) ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needs to run on:"; echo "$$out"; exit 1; fi
+	$(MAKE) test
+
+## bench: the posting benchmark against a real server on loopback
+bench:
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 20000x -count 3 ./cmd/parley
+
+clean:
+	rm -rf bin

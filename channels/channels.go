@@ -1,0 +1,598 @@
+package channels
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+var channelNamePattern = regexp.MustCompile(`^[a-z0-9_-]{1,80}$`)
+
+const channelColumns = `c.id, COALESCE(c.name, ''), c.kind, c.topic, c.purpose, c.creator_id, c.archived_at, c.created_at, c.updated_at,
+	(SELECT COUNT(*) FROM members mc WHERE mc.channel_id = c.id)`
+
+func scanChannel(row interface{ Scan(...any) error }, c *Channel, extra ...any) error {
+	dest := append([]any{&c.ID, &c.Name, &c.Kind, &c.Topic, &c.Purpose, &c.CreatorID, &c.ArchivedAt, &c.CreatedAt,
+		&c.UpdatedAt, &c.MemberCount}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return err
+	}
+	c.Private = c.Kind != ChannelPublic
+	c.Archived = c.ArchivedAt != nil
+	return nil
+}
+
+func validateChannelName(name string) error {
+	if !channelNamePattern.MatchString(name) {
+		return Invalid("invalid_name", "name", "channel names are 1-80 characters of lowercase a-z, 0-9, '-' and '_'")
+	}
+	return nil
+}
+
+func validateTopic(field, s string) error {
+	if utf8.RuneCountInString(s) > 250 {
+		return Invalid("invalid_"+field, field, "%s is longer than 250 characters", field)
+	}
+	return nil
+}
+
+// loadChannel returns a channel the actor may read, and whether the actor is
+// a member. A private channel or DM the actor is not in does not exist for
+// them: ErrNotFound, never ErrForbidden.
+func (s *Service) loadChannel(ctx context.Context, actor *Actor, id int64) (*Channel, bool, error) {
+	var c Channel
+	var member bool
+	err := scanChannel(s.db.Reader.QueryRowContext(ctx, `SELECT `+channelColumns+`,
+		EXISTS (SELECT 1 FROM members m WHERE m.channel_id = c.id AND m.user_id = ?)
+		FROM channels c WHERE c.id = ?`, actor.ID, id), &c, &member)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && c.Private && !member {
+		return nil, false, NotFound("channel")
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("load channel %d: %w", id, err)
+	}
+	c.IsMember = member
+	if c.IsConversation() {
+		if c.UserIDs, err = s.memberIDs(ctx, id); err != nil {
+			return nil, false, err
+		}
+	}
+	return &c, member, nil
+}
+
+// writableChannel is loadChannel for writes: the actor must be a member and
+// the channel not archived.
+func (s *Service) writableChannel(ctx context.Context, actor *Actor, id int64) (*Channel, error) {
+	c, member, err := s.loadChannel(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if !member {
+		return nil, Forbidden("not_in_channel", "join the channel first")
+	}
+	if c.Archived {
+		return nil, Forbidden("channel_archived", "the channel is archived")
+	}
+	return c, nil
+}
+
+func (s *Service) memberIDs(ctx context.Context, channelID int64) ([]int64, error) {
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT user_id FROM members WHERE channel_id = ? ORDER BY user_id`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("list member ids of %d: %w", channelID, err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Channel returns a channel the actor may read.
+func (s *Service) Channel(ctx context.Context, actor *Actor, id int64) (*Channel, error) {
+	c, _, err := s.loadChannel(ctx, actor, id)
+	return c, err
+}
+
+// ChannelByName returns a named channel the actor may read.
+func (s *Service) ChannelByName(ctx context.Context, actor *Actor, name string) (*Channel, error) {
+	var id int64
+	err := s.db.Reader.QueryRowContext(ctx, `SELECT id FROM channels WHERE name = ?`, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, NotFound("channel")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up channel %q: %w", name, err)
+	}
+	return s.Channel(ctx, actor, id)
+}
+
+// NewChannel is the input of CreateChannel.
+type NewChannel struct {
+	Name    string `json:"name"`
+	Topic   string `json:"topic"`
+	Purpose string `json:"purpose"`
+	Private bool   `json:"private"`
+}
+
+// CreateChannel creates a channel with the actor as its first member.
+func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel) (*Channel, error) {
+	if err := validateChannelName(in.Name); err != nil {
+		return nil, err
+	}
+	if err := validateTopic("topic", in.Topic); err != nil {
+		return nil, err
+	}
+	if err := validateTopic("purpose", in.Purpose); err != nil {
+		return nil, err
+	}
+	kind, scope := ChannelPublic, ScopeAll
+	if in.Private {
+		kind, scope = ChannelPrivate, ScopeChannel
+	}
+	now := nowMillis()
+	c := &Channel{Name: in.Name, Kind: kind, Private: in.Private, Topic: in.Topic, Purpose: in.Purpose,
+		CreatorID: actor.ID, CreatedAt: now, UpdatedAt: now, MemberCount: 1, IsMember: true}
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`INSERT INTO channels (name, kind, topic, purpose, creator_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Name, c.Kind, c.Topic, c.Purpose, c.CreatorID, now, now)
+		if IsUniqueViolation(err) {
+			return Conflict("name_taken", "a channel with that name exists")
+		}
+		if err != nil {
+			return err
+		}
+		if c.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if err := insertMember(tx, c.ID, actor.ID); err != nil {
+			return err
+		}
+		_, err = appendEvent(tx, newEvent{Type: EventChannelCreated, Scope: scope, ChannelID: c.ID, ActorID: actor.ID, Data: c})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create channel %q: %w", in.Name, err)
+	}
+	return c, nil
+}
+
+func insertMember(tx *sql.Tx, channelID, userID int64) error {
+	// A new member starts with everything already posted marked read.
+	_, err := tx.Exec(`INSERT INTO members (channel_id, user_id, joined_at, last_read_id)
+		VALUES (?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, channelID, userID, nowMillis(), channelID)
+	if err != nil {
+		return fmt.Errorf("add member %d to %d: %w", userID, channelID, err)
+	}
+	return nil
+}
+
+const selectMyChannels = `SELECT ` + channelColumns + `, m.last_read_id,
+	(SELECT COUNT(*) FROM messages x WHERE x.channel_id = c.id AND x.thread_id IS NULL AND x.id > m.last_read_id
+		AND x.deleted_at IS NULL AND x.user_id != m.user_id),
+	(SELECT COUNT(DISTINCT n.message_id) FROM mentions n JOIN messages x ON x.id = n.message_id
+		WHERE n.channel_id = c.id AND n.message_id > m.last_read_id AND (n.user_id = m.user_id OR n.user_id IS NULL)
+		AND x.user_id != m.user_id AND x.deleted_at IS NULL)
+FROM members m JOIN channels c ON c.id = m.channel_id
+WHERE m.user_id = ? ORDER BY c.id`
+
+// Channels lists the actor's channels and conversations with their unread
+// and mention counts.
+func (s *Service) Channels(ctx context.Context, actor *Actor) ([]Channel, error) {
+	rows, err := s.db.Reader.QueryContext(ctx, selectMyChannels, actor.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list channels of %d: %w", actor.ID, err)
+	}
+	defer rows.Close()
+	out := []Channel{}
+	for rows.Next() {
+		var c Channel
+		if err := scanChannel(rows, &c, &c.LastReadID, &c.UnreadCount, &c.MentionCount); err != nil {
+			return nil, fmt.Errorf("scan channel: %w", err)
+		}
+		c.IsMember = true
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i := range out {
+		if out[i].IsConversation() {
+			if out[i].UserIDs, err = s.memberIDs(ctx, out[i].ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// BrowseChannels lists public channels by id after the cursor, for joining.
+func (s *Service) BrowseChannels(ctx context.Context, actor *Actor, after int64, limit int) ([]Channel, error) {
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+channelColumns+`,
+		EXISTS (SELECT 1 FROM members m WHERE m.channel_id = c.id AND m.user_id = ?)
+		FROM channels c WHERE c.kind = 'public' AND c.id > ? ORDER BY c.id LIMIT ?`, actor.ID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("browse channels: %w", err)
+	}
+	defer rows.Close()
+	out := []Channel{}
+	for rows.Next() {
+		var c Channel
+		if err := scanChannel(rows, &c, &c.IsMember); err != nil {
+			return nil, fmt.Errorf("scan channel: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ChannelPatch holds the fields of PATCH /channels/{id}; nil leaves a field alone.
+type ChannelPatch struct {
+	Name    *string `json:"name"`
+	Topic   *string `json:"topic"`
+	Purpose *string `json:"purpose"`
+}
+
+// UpdateChannel renames a channel (its creator or an admin) or sets its
+// topic and purpose (any member).
+func (s *Service) UpdateChannel(ctx context.Context, actor *Actor, id int64, p ChannelPatch) (*Channel, error) {
+	c, err := s.writableChannel(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Name != nil && *p.Name != c.Name {
+		if c.IsConversation() {
+			return nil, Invalid("cannot_rename_conversation", "name", "a direct message has no name")
+		}
+		if c.CreatorID != actor.ID && !actor.IsAdmin {
+			return nil, Forbidden("not_allowed", "only the channel's creator or an admin can rename it")
+		}
+		if err := validateChannelName(*p.Name); err != nil {
+			return nil, err
+		}
+		c.Name = *p.Name
+	}
+	if p.Topic != nil {
+		if err := validateTopic("topic", *p.Topic); err != nil {
+			return nil, err
+		}
+		c.Topic = *p.Topic
+	}
+	if p.Purpose != nil {
+		if err := validateTopic("purpose", *p.Purpose); err != nil {
+			return nil, err
+		}
+		c.Purpose = *p.Purpose
+	}
+	c.UpdatedAt = nowMillis()
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		var name any
+		if !c.IsConversation() {
+			name = c.Name
+		}
+		_, err := tx.Exec(`UPDATE channels SET name = ?, topic = ?, purpose = ?, updated_at = ? WHERE id = ?`,
+			name, c.Topic, c.Purpose, c.UpdatedAt, c.ID)
+		if IsUniqueViolation(err) {
+			return Conflict("name_taken", "a channel with that name exists")
+		}
+		if err != nil {
+			return err
+		}
+		_, err = appendEvent(tx, newEvent{Type: EventChannelUpdated, Scope: channelScope(c), ChannelID: c.ID, ActorID: actor.ID, Data: c})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update channel %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func channelScope(c *Channel) string {
+	if c.Private {
+		return ScopeChannel
+	}
+	return ScopeAll
+}
+
+// SetArchived archives or unarchives a channel (its creator or an admin).
+func (s *Service) SetArchived(ctx context.Context, actor *Actor, id int64, archived bool) (*Channel, error) {
+	c, member, err := s.loadChannel(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.IsConversation() {
+		return nil, Invalid("cannot_archive_conversation", "channel_id", "a direct message cannot be archived")
+	}
+	if !member && !actor.IsAdmin {
+		return nil, Forbidden("not_in_channel", "join the channel first")
+	}
+	if c.CreatorID != actor.ID && !actor.IsAdmin {
+		return nil, Forbidden("not_allowed", "only the channel's creator or an admin can archive it")
+	}
+	if c.Archived == archived {
+		return c, nil
+	}
+	now := nowMillis()
+	typ := EventChannelUnarchived
+	var at any
+	c.ArchivedAt, c.Archived = nil, archived
+	if archived {
+		typ, at, c.ArchivedAt = EventChannelArchived, now, &now
+	}
+	c.UpdatedAt = now
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`UPDATE channels SET archived_at = ?, updated_at = ? WHERE id = ?`, at, now, id); err != nil {
+			return err
+		}
+		_, err := appendEvent(tx, newEvent{Type: typ, Scope: channelScope(c), ChannelID: id, ActorID: actor.ID, Data: c})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set channel %d archived=%v: %w", id, archived, err)
+	}
+	return c, nil
+}
+
+// membership is the payload of member events.
+type membership struct {
+	ChannelID int64 `json:"channel_id"`
+	UserID    int64 `json:"user_id"`
+}
+
+// Join adds the actor to a public channel. Joining twice is not an error.
+func (s *Service) Join(ctx context.Context, actor *Actor, id int64) (*Channel, error) {
+	c, member, err := s.loadChannel(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if member {
+		return c, nil
+	}
+	if c.Archived {
+		return nil, Forbidden("channel_archived", "the channel is archived")
+	}
+	if err := s.addMember(ctx, actor.ID, c, actor.ID); err != nil {
+		return nil, err
+	}
+	return s.Channel(ctx, actor, id)
+}
+
+func (s *Service) addMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`INSERT OR IGNORE INTO members (channel_id, user_id, joined_at, last_read_id)
+			VALUES (?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, c.ID, userID, nowMillis(), c.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already a member
+		}
+		_, err = appendEvent(tx, newEvent{Type: EventMemberJoined, Scope: ScopeChannel, ChannelID: c.ID, ActorID: actorID,
+			SubjectID: userID, Data: membership{c.ID, userID}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("add user %d to channel %d: %w", userID, c.ID, err)
+	}
+	return nil
+}
+
+// Leave removes the actor from a channel. Leaving a channel one is not in
+// is not an error.
+func (s *Service) Leave(ctx context.Context, actor *Actor, id int64) error {
+	c, member, err := s.loadChannel(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if c.IsConversation() {
+		return Invalid("cannot_leave_conversation", "channel_id", "you cannot leave a direct message")
+	}
+	if !member {
+		return nil
+	}
+	return s.removeMember(ctx, actor.ID, c, actor.ID)
+}
+
+func (s *Service) removeMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM members WHERE channel_id = ? AND user_id = ?`, c.ID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return NotFound("member")
+		}
+		_, err = appendEvent(tx, newEvent{Type: EventMemberLeft, Scope: ScopeChannel, ChannelID: c.ID, ActorID: actorID,
+			SubjectID: userID, Data: membership{c.ID, userID}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("remove user %d from channel %d: %w", userID, c.ID, err)
+	}
+	return nil
+}
+
+// Members lists the users in a channel the actor may read.
+func (s *Service) Members(ctx context.Context, actor *Actor, id, after int64, limit int) ([]User, error) {
+	if _, _, err := s.loadChannel(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+		WHERE id IN (SELECT user_id FROM members WHERE channel_id = ?) AND id > ? ORDER BY id LIMIT ?`, id, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list members of %d: %w", id, err)
+	}
+	defer rows.Close()
+	out := []User{}
+	for rows.Next() {
+		var u User
+		if err := scanUser(rows, &u); err != nil {
+			return nil, fmt.Errorf("scan member: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// AddMember adds a user to a channel; any member may add people.
+func (s *Service) AddMember(ctx context.Context, actor *Actor, id, userID int64) error {
+	c, err := s.writableChannel(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if c.IsConversation() {
+		return Invalid("cannot_add_to_conversation", "channel_id", "open a new direct message to add people")
+	}
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Deactivated {
+		return Invalid("user_deactivated", "user_id", "that user is deactivated")
+	}
+	return s.addMember(ctx, actor.ID, c, userID)
+}
+
+// RemoveMember removes a user from a channel: themselves, or anyone if the
+// actor created the channel or is an admin.
+func (s *Service) RemoveMember(ctx context.Context, actor *Actor, id, userID int64) error {
+	if userID == actor.ID {
+		return s.Leave(ctx, actor, id)
+	}
+	c, member, err := s.loadChannel(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if c.IsConversation() {
+		return Invalid("cannot_remove_from_conversation", "channel_id", "people cannot be removed from a direct message")
+	}
+	if !member && !actor.IsAdmin {
+		return Forbidden("not_in_channel", "join the channel first")
+	}
+	if c.CreatorID != actor.ID && !actor.IsAdmin {
+		return Forbidden("not_allowed", "only the channel's creator or an admin can remove people")
+	}
+	return s.removeMember(ctx, actor.ID, c, userID)
+}
+
+// maxConversation is how many people a group DM holds, the caller included.
+const maxConversation = 8
+
+// OpenDM returns the DM or group DM among the actor and userIDs, creating it
+// the first time; the same set of people always gets the same conversation.
+// created reports whether it is new.
+func (s *Service) OpenDM(ctx context.Context, actor *Actor, userIDs []int64) (c *Channel, created bool, err error) {
+	set := map[int64]bool{actor.ID: true}
+	for _, id := range userIDs {
+		set[id] = true
+	}
+	if len(set) > maxConversation {
+		return nil, false, Invalid("too_many_users", "user_ids", "a group DM holds at most %d people", maxConversation)
+	}
+	ids := make([]int64, 0, len(set))
+	for id := range set {
+		if id != actor.ID {
+			u, err := s.User(ctx, id)
+			if err != nil {
+				return nil, false, err
+			}
+			if u.Deactivated {
+				return nil, false, Invalid("user_deactivated", "user_ids", "user %d is deactivated", id)
+			}
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	keyParts := make([]string, len(ids))
+	for i, id := range ids {
+		keyParts[i] = fmt.Sprint(id)
+	}
+	key := strings.Join(keyParts, ",")
+	kind := ChannelDM
+	if len(ids) > 2 {
+		kind = ChannelGroupDM
+	}
+	var id int64
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRow(`SELECT id FROM channels WHERE dm_key = ?`, key).Scan(&id)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		now := nowMillis()
+		res, err := tx.Exec(`INSERT INTO channels (kind, creator_id, dm_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			kind, actor.ID, key, now, now)
+		if err != nil {
+			return err
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		for _, uid := range ids {
+			if err := insertMember(tx, id, uid); err != nil {
+				return err
+			}
+		}
+		created = true
+		data := Channel{ID: id, Kind: kind, Private: true, CreatorID: actor.ID, CreatedAt: now, UpdatedAt: now,
+			MemberCount: len(ids), UserIDs: ids}
+		_, err = appendEvent(tx, newEvent{Type: EventChannelCreated, Scope: ScopeChannel, ChannelID: id, ActorID: actor.ID, Data: data})
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("open conversation %s: %w", key, err)
+	}
+	c, err = s.Channel(ctx, actor, id)
+	return c, created, err
+}
+
+// readState is the payload of read.updated.
+type readState struct {
+	ChannelID  int64 `json:"channel_id"`
+	LastReadID int64 `json:"last_read_id"`
+}
+
+// MarkRead moves the actor's read position in a channel to messageID.
+func (s *Service) MarkRead(ctx context.Context, actor *Actor, channelID, messageID int64) error {
+	_, member, err := s.loadChannel(ctx, actor, channelID)
+	if err != nil {
+		return err
+	}
+	if !member {
+		return Forbidden("not_in_channel", "join the channel first")
+	}
+	var inChannel bool
+	if err := s.db.Reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = ? AND channel_id = ?)`,
+		messageID, channelID).Scan(&inChannel); err != nil {
+		return fmt.Errorf("check message %d: %w", messageID, err)
+	}
+	if !inChannel {
+		return NotFound("message")
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`UPDATE members SET last_read_id = ? WHERE channel_id = ? AND user_id = ?`,
+			messageID, channelID, actor.ID); err != nil {
+			return err
+		}
+		_, err := appendEvent(tx, newEvent{Type: EventReadUpdated, Scope: ScopeUser, ChannelID: channelID, ActorID: actor.ID,
+			SubjectID: actor.ID, Data: readState{channelID, messageID}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark channel %d read: %w", channelID, err)
+	}
+	return nil
+}

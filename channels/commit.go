@@ -1,0 +1,178 @@
+package channels
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// maxBatch bounds how many writes share one transaction, so that one commit
+// never holds its callers for long.
+const maxBatch = 256
+
+var errClosed = errors.New("database is closed")
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+// committer serializes every write onto the one writer connection and groups
+// the writes that queue up meanwhile into a single commit.
+type committer struct {
+	db    *sql.DB
+	reqs  chan *writeReq
+	quit  chan struct{}
+	wg    sync.WaitGroup
+	hooks []func()
+	mu    sync.RWMutex
+}
+
+func newCommitter(db *sql.DB) *committer {
+	c := &committer{db: db, reqs: make(chan *writeReq, maxBatch), quit: make(chan struct{})}
+	c.wg.Add(1)
+	go c.loop()
+	return c
+}
+
+func (c *committer) onCommit(f func()) {
+	c.mu.Lock()
+	c.hooks = append(c.hooks, f)
+	c.mu.Unlock()
+}
+
+func (c *committer) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case c.reqs <- req:
+	case <-c.quit:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the write is waited for even if ctx ends: the caller must
+	// not be told "failed" about a write that may still commit.
+	return <-req.done
+}
+
+func (c *committer) stop() {
+	close(c.quit)
+	c.wg.Wait()
+}
+
+func (c *committer) loop() {
+	defer c.wg.Done()
+	batch := make([]*writeReq, 0, maxBatch)
+	for {
+		select {
+		case req := <-c.reqs:
+			batch = append(batch[:0], req)
+		case <-c.quit:
+			c.drain()
+			return
+		}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case req := <-c.reqs:
+				batch = append(batch, req)
+			default:
+				break gather
+			}
+		}
+		c.run(batch)
+	}
+}
+
+// drain answers the writes still queued at shutdown.
+func (c *committer) drain() {
+	for {
+		select {
+		case req := <-c.reqs:
+			c.run([]*writeReq{req})
+		default:
+			return
+		}
+	}
+}
+
+func (c *committer) run(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	ok, err := c.runTx(batch, errs)
+	for i, req := range batch {
+		if err != nil {
+			req.done <- err
+		} else {
+			req.done <- errs[i]
+		}
+	}
+	if err == nil && ok > 0 {
+		c.mu.RLock()
+		for _, f := range c.hooks {
+			f()
+		}
+		c.mu.RUnlock()
+	}
+}
+
+// runTx runs the batch in one transaction and returns how many writes succeeded.
+func (c *committer) runTx(batch []*writeReq, errs []error) (int, error) {
+	tx, err := c.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return 0, fmt.Errorf("begin write: %w", err)
+	}
+	ok := 0
+	single := len(batch) == 1
+	for i, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if single {
+			// No savepoint needed: a failure rolls the whole transaction back.
+			if errs[i] = call(req.fn, tx); errs[i] != nil {
+				_ = tx.Rollback()
+				return 0, nil
+			}
+			ok++
+			continue
+		}
+		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+			_ = tx.Rollback()
+			return 0, fmt.Errorf("savepoint: %w", err)
+		}
+		if errs[i] = call(req.fn, tx); errs[i] != nil {
+			if _, err := tx.Exec("ROLLBACK TO w; RELEASE w"); err != nil {
+				_ = tx.Rollback()
+				return 0, fmt.Errorf("rollback to savepoint: %w", err)
+			}
+			continue
+		}
+		if _, err := tx.Exec("RELEASE w"); err != nil {
+			_ = tx.Rollback()
+			return 0, fmt.Errorf("release savepoint: %w", err)
+		}
+		ok++
+	}
+	if ok == 0 {
+		_ = tx.Rollback()
+		return 0, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("commit: %w", err)
+	}
+	return ok, nil
+}
+
+// call runs fn, turning a panic into an error so the commit loop survives it.
+func call(fn func(tx *sql.Tx) error, tx *sql.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("write panicked: %v", r)
+		}
+	}()
+	return fn(tx)
+}

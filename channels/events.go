@@ -1,0 +1,166 @@
+package channels
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Event types written to the log.
+const (
+	EventMessageCreated    = "message.created"
+	EventMessageUpdated    = "message.updated"
+	EventMessageDeleted    = "message.deleted"
+	EventReactionAdded     = "reaction.added"
+	EventReactionRemoved   = "reaction.removed"
+	EventChannelCreated    = "channel.created"
+	EventChannelUpdated    = "channel.updated"
+	EventChannelArchived   = "channel.archived"
+	EventChannelUnarchived = "channel.unarchived"
+	EventMemberJoined      = "member.joined"
+	EventMemberLeft        = "member.left"
+	EventReadUpdated       = "read.updated"
+	EventUserUpdated       = "user.updated"
+)
+
+// Event scopes: who may read an event.
+const (
+	ScopeAll     = "all"     // every user
+	ScopeChannel = "channel" // the channel's members, and the subject
+	ScopeUser    = "user"    // the subject only
+)
+
+// Log is the event log's reader side: it wakes readers after commits.
+type Log struct {
+	db   *DB
+	mu   sync.Mutex
+	wake chan struct{}
+}
+
+func newLog(db *DB) *Log {
+	l := &Log{db: db, wake: make(chan struct{})}
+	db.OnCommit(l.notify)
+	return l
+}
+
+// Changed returns a channel that is closed after the next commit.
+func (l *Log) Changed() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.wake
+}
+
+func (l *Log) notify() {
+	l.mu.Lock()
+	close(l.wake)
+	l.wake = make(chan struct{})
+	l.mu.Unlock()
+}
+
+// newEvent describes an event to append.
+type newEvent struct {
+	Type      string
+	Scope     string
+	ChannelID int64
+	ActorID   int64
+	SubjectID int64
+	MessageID int64
+	Data      any
+}
+
+const insertEvent = `INSERT INTO events (type, scope, channel_id, actor_id, subject_id, message_id, payload, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// appendEvent writes ev in the caller's transaction and returns its seq.
+func appendEvent(tx *sql.Tx, ev newEvent) (int64, error) {
+	payload, err := json.Marshal(ev.Data)
+	if err != nil {
+		return 0, fmt.Errorf("encode %s event: %w", ev.Type, err)
+	}
+	res, err := tx.Exec(insertEvent, ev.Type, ev.Scope, nullID(ev.ChannelID), nullID(ev.ActorID),
+		nullID(ev.SubjectID), nullID(ev.MessageID), payload, nowMillis())
+	if err != nil {
+		return 0, fmt.Errorf("append %s event: %w", ev.Type, err)
+	}
+	return res.LastInsertId()
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+const selectVisibleEvents = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at
+FROM events
+WHERE seq > ?1 AND (scope = 'all' OR subject_id = ?2
+   OR (scope = 'channel' AND channel_id IN (SELECT channel_id FROM members WHERE user_id = ?2)))
+ORDER BY seq LIMIT ?3`
+
+// Events returns the events after since that userID may see, oldest first.
+func (l *Log) Events(ctx context.Context, userID, since int64, limit int) ([]Event, error) {
+	rows, err := l.db.Reader.QueryContext(ctx, selectVisibleEvents, since, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events after %d: %w", since, err)
+	}
+	return scanEvents(rows)
+}
+
+const selectAllEvents = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at
+FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
+
+// All returns every event after since, for readers that filter themselves
+// (search indexing, webhooks, realtime fan-out).
+func (l *Log) All(ctx context.Context, since int64, limit int) ([]Event, error) {
+	rows, err := l.db.Reader.QueryContext(ctx, selectAllEvents, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events after %d: %w", since, err)
+	}
+	return scanEvents(rows)
+}
+
+func scanEvents(rows *sql.Rows) ([]Event, error) {
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var payload []byte
+		if err := rows.Scan(&e.Seq, &e.Type, &e.Scope, &e.ChannelID, &e.ActorID, &e.SubjectID, &payload, &e.CreatedAt); err != nil {
+			return nil, fmt.Errorf("scan event: %w", err)
+		}
+		e.Data = payload
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Head returns the newest seq, and the oldest still kept (0 when empty).
+func (l *Log) Head(ctx context.Context) (head, oldest int64, err error) {
+	err = l.db.Reader.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 0) FROM events`).Scan(&head, &oldest)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read event log head: %w", err)
+	}
+	return head, oldest, nil
+}
+
+// Prune deletes events older than the cutoff, and returns how many.
+func (l *Log) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
+	var n int64
+	err := l.db.Write(ctx, func(tx *sql.Tx) error {
+		// Keep the newest event so the head survives pruning.
+		res, err := tx.Exec(`DELETE FROM events WHERE created_at < ? AND seq < (SELECT MAX(seq) FROM events)`, olderThan.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune events: %w", err)
+	}
+	return n, nil
+}

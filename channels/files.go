@@ -1,0 +1,247 @@
+package channels
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // register decoders so uploads keep their dimensions
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+const fileColumns = `f.id, f.uploader_id, f.name, f.content_type, f.size, f.sha256, f.width, f.height, f.created_at`
+
+func scanFile(row interface{ Scan(...any) error }, f *File, prefix ...any) error {
+	return row.Scan(append(prefix, &f.ID, &f.UploaderID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Width, &f.Height, &f.CreatedAt)...)
+}
+
+// inlineTypes are the content types a browser may show in place; every other
+// type is served as a download, so uploaded HTML, SVG or JS never runs.
+var inlineTypes = map[string]bool{
+	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
+	"video/mp4": true, "video/webm": true, "audio/mpeg": true, "audio/ogg": true, "audio/wav": true,
+	"text/plain; charset=utf-8": true, "application/json": true,
+}
+
+// ServeInline reports whether a file of this type may be displayed inline.
+func ServeInline(contentType string) bool { return inlineTypes[contentType] }
+
+// UploadFile stores an uploaded file under its content hash and records its
+// metadata. The content type is sniffed from the bytes, not taken from the
+// client.
+func (s *Service) UploadFile(ctx context.Context, actor *Actor, name string, r io.Reader) (*File, error) {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" || name == "" || !utf8.ValidString(name) {
+		name = "file"
+	}
+	if utf8.RuneCountInString(name) > 255 {
+		return nil, Invalid("invalid_name", "file", "file names are at most 255 characters")
+	}
+	tmpDir := filepath.Join(s.filesDir(), "tmp")
+	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	tmp, err := os.CreateTemp(tmpDir, "upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+
+	hash := sha256.New()
+	var head bytes.Buffer
+	limit := s.opts.MaxUploadBytes
+	n, err := io.Copy(io.MultiWriter(tmp, hash, &limitedBuffer{buf: &head, max: 512}), io.LimitReader(r, limit+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, newErr(ErrTooLarge, "file_too_large", fmt.Sprintf("files are limited to %d bytes", limit))
+		}
+		return nil, fmt.Errorf("upload: receive file: %w", err)
+	}
+	if n > limit {
+		return nil, newErr(ErrTooLarge, "file_too_large", fmt.Sprintf("files are limited to %d bytes", limit))
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, fmt.Errorf("upload: sync: %w", err)
+	}
+	f := &File{UploaderID: actor.ID, Name: name, Size: n, SHA256: hex.EncodeToString(hash.Sum(nil)), CreatedAt: nowMillis()}
+	f.ContentType = sniffType(head.Bytes(), name)
+	if strings.HasPrefix(f.ContentType, "image/") {
+		if _, err := tmp.Seek(0, io.SeekStart); err == nil {
+			if cfg, _, err := image.DecodeConfig(tmp); err == nil {
+				f.Width, f.Height = ptr(cfg.Width), ptr(cfg.Height)
+			}
+		}
+	}
+	dst := s.blobPath(f.SHA256)
+	if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+			return nil, fmt.Errorf("upload: %w", err)
+		}
+		if err := os.Rename(tmp.Name(), dst); err != nil {
+			return nil, fmt.Errorf("upload: store blob: %w", err)
+		}
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`INSERT INTO files (uploader_id, name, content_type, size, sha256, width, height, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, f.UploaderID, f.Name, f.ContentType, f.Size, f.SHA256, f.Width, f.Height, f.CreatedAt)
+		if err != nil {
+			return err
+		}
+		f.ID, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upload: record file: %w", err)
+	}
+	return f, nil
+}
+
+// sniffType decides a file's content type from its first bytes, falling back
+// to the name's extension only where the bytes say nothing specific.
+func sniffType(head []byte, name string) string {
+	t := http.DetectContentType(head)
+	if t == "application/octet-stream" || t == "text/plain; charset=utf-8" {
+		if byExt := mime.TypeByExtension(strings.ToLower(filepath.Ext(name))); byExt != "" {
+			t = byExt
+		}
+	}
+	if mt, _, err := mime.ParseMediaType(t); err == nil && mt == "text/plain" {
+		return "text/plain; charset=utf-8"
+	}
+	return t
+}
+
+type limitedBuffer struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - l.buf.Len(); room > 0 {
+		l.buf.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+func (s *Service) blobPath(sha string) string {
+	return filepath.Join(s.filesDir(), sha[:2], sha[2:4], sha)
+}
+
+// canReadFile is true for the uploader and for members of a channel where
+// the file was shared.
+const canReadFile = `(f.uploader_id = ?1 OR EXISTS (SELECT 1 FROM message_files mf
+	JOIN members m ON m.channel_id = mf.channel_id AND m.user_id = ?1 WHERE mf.file_id = f.id))`
+
+// File returns a file's metadata and an open reader on its bytes, if the
+// actor may read it.
+func (s *Service) File(ctx context.Context, actor *Actor, id int64) (*File, *os.File, error) {
+	var f File
+	err := scanFile(s.db.Reader.QueryRowContext(ctx, `SELECT `+fileColumns+` FROM files f
+		WHERE f.id = ?2 AND f.deleted_at IS NULL AND `+canReadFile, actor.ID, id), &f)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, NotFound("file")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load file %d: %w", id, err)
+	}
+	blob, err := os.Open(s.blobPath(f.SHA256))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open file %d: %w", id, err)
+	}
+	return &f, blob, nil
+}
+
+// attachableFiles returns the files with the given ids if the actor may read
+// each of them; any other id is file_not_found.
+func (s *Service) attachableFiles(ctx context.Context, actor *Actor, ids []int64) ([]File, error) {
+	files := []File{}
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		var f File
+		err := scanFile(s.db.Reader.QueryRowContext(ctx, `SELECT `+fileColumns+` FROM files f
+			WHERE f.id = ?2 AND f.deleted_at IS NULL AND `+canReadFile, actor.ID, id), &f)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, newErr(ErrNotFound, "file_not_found", fmt.Sprintf("file %d not found", id))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load file %d: %w", id, err)
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// unlinkFiles detaches a deleted message's files, deletes those no longer
+// shared anywhere, and returns the hashes of blobs nothing uses any more.
+func unlinkFiles(tx *sql.Tx, messageID int64) ([]string, error) {
+	rows, err := tx.Query(`SELECT file_id FROM message_files WHERE message_id = ?`, messageID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if _, err := tx.Exec(`DELETE FROM message_files WHERE message_id = ?`, messageID); err != nil {
+		return nil, err
+	}
+	var orphans []string
+	for _, id := range ids {
+		var sha string
+		err := tx.QueryRow(`UPDATE files SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM message_files WHERE file_id = ?) RETURNING sha256`, nowMillis(), id, id).Scan(&sha)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var inUse bool
+		if err := tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ? AND deleted_at IS NULL)`, sha).Scan(&inUse); err != nil {
+			return nil, err
+		}
+		if !inUse {
+			orphans = append(orphans, sha)
+		}
+	}
+	return orphans, nil
+}
+
+// removeBlobs deletes blobs after the commit, unless an upload has reused
+// one meanwhile.
+func (s *Service) removeBlobs(ctx context.Context, shas []string) {
+	for _, sha := range shas {
+		var inUse bool
+		if err := s.db.Reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ? AND deleted_at IS NULL)`, sha).
+			Scan(&inUse); err != nil || inUse {
+			continue
+		}
+		if err := os.Remove(s.blobPath(sha)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("remove file blob", "sha256", sha, "err", err)
+		}
+	}
+}

@@ -1,0 +1,557 @@
+package channels
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on a message.
+const (
+	MaxTextRunes   = 40000
+	maxAttachments = 100
+	maxBlocks      = 50
+	maxFiles       = 10
+	maxPageSize    = 200
+
+	idempotencyWindow = 24 * time.Hour
+)
+
+const messageColumns = `id, channel_id, user_id, thread_id, text, markup, attachments, blocks, props, reply_count,
+	last_reply_at, created_at, edited_at, deleted_at IS NOT NULL`
+
+func scanMessage(row interface{ Scan(...any) error }, m *Message) error {
+	var att, blocks, props []byte
+	if err := row.Scan(&m.ID, &m.ChannelID, &m.UserID, &m.ThreadID, &m.Text, &m.Markup, &att, &blocks, &props,
+		&m.ReplyCount, &m.LastReplyAt, &m.CreatedAt, &m.EditedAt, &m.Deleted); err != nil {
+		return err
+	}
+	m.Attachments, m.Blocks, m.Props = att, blocks, props
+	m.Reactions, m.Files = []Reaction{}, []File{}
+	m.Mentions.UserIDs = []int64{}
+	return nil
+}
+
+// NewMessage is the input of PostMessage.
+type NewMessage struct {
+	Text        string          `json:"text"`
+	Markup      string          `json:"markup"`
+	ThreadID    int64           `json:"thread_id"`
+	Attachments json.RawMessage `json:"attachments"`
+	Blocks      json.RawMessage `json:"blocks"`
+	Props       json.RawMessage `json:"props"`
+	FileIDs     []int64         `json:"file_ids"`
+	// IdempotencyKey makes a retried post return the first message.
+	IdempotencyKey string `json:"-"`
+}
+
+// validateBody checks the parts of a message common to posting and editing.
+func validateBody(text, markup *string, attachments, blocks *json.RawMessage, hasFiles bool) error {
+	if utf8.RuneCountInString(*text) > MaxTextRunes {
+		return Invalid("text_too_long", "text", "text is longer than %d characters", MaxTextRunes)
+	}
+	if !utf8.ValidString(*text) {
+		return Invalid("invalid_text", "text", "text is not valid UTF-8")
+	}
+	switch *markup {
+	case "":
+		*markup = MarkupMarkdown
+	case MarkupMarkdown, MarkupMrkdwn:
+	default:
+		return Invalid("invalid_markup", "markup", "markup must be markdown or mrkdwn")
+	}
+	var err error
+	if *attachments, err = jsonArray(*attachments, "attachments", maxAttachments); err != nil {
+		return err
+	}
+	if *blocks, err = jsonArray(*blocks, "blocks", maxBlocks); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*text) == "" && *attachments == nil && *blocks == nil && !hasFiles {
+		return Invalid("empty_message", "text", "a message needs text, attachments, blocks or files")
+	}
+	return nil
+}
+
+// jsonArray accepts a JSON array of at most max objects; null and [] become nil.
+func jsonArray(raw json.RawMessage, field string, max int) (json.RawMessage, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var items []map[string]any
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, Invalid("invalid_"+field, field, "%s must be an array of objects", field)
+	}
+	if len(items) > max {
+		return nil, Invalid("too_many_"+field, field, "at most %d %s", max, field)
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	return raw, nil
+}
+
+// postTarget is what posting needs to know about a channel, read cheaply.
+func (s *Service) postTarget(ctx context.Context, actorID, channelID int64) (kind string, err error) {
+	var archived, member bool
+	err = s.db.Reader.QueryRowContext(ctx, `SELECT kind, archived_at IS NOT NULL,
+		EXISTS (SELECT 1 FROM members WHERE channel_id = c.id AND user_id = ?) FROM channels c WHERE id = ?`,
+		actorID, channelID).Scan(&kind, &archived, &member)
+	switch {
+	case errors.Is(err, sql.ErrNoRows), err == nil && kind != ChannelPublic && !member:
+		return "", NotFound("channel")
+	case err != nil:
+		return "", fmt.Errorf("load channel %d: %w", channelID, err)
+	case !member:
+		return "", Forbidden("not_in_channel", "join the channel first")
+	case archived:
+		return "", Forbidden("channel_archived", "the channel is archived")
+	}
+	return kind, nil
+}
+
+// PostMessage posts a message or thread reply as the actor. created is false
+// when the idempotency key matched an earlier post, which is returned instead.
+func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64, in NewMessage) (m *Message, created bool, err error) {
+	if len(in.IdempotencyKey) > 255 {
+		return nil, false, Invalid("invalid_idempotency_key", "Idempotency-Key", "Idempotency-Key is longer than 255 characters")
+	}
+	if err := validateBody(&in.Text, &in.Markup, &in.Attachments, &in.Blocks, len(in.FileIDs) > 0); err != nil {
+		return nil, false, err
+	}
+	if len(in.FileIDs) > maxFiles {
+		return nil, false, Invalid("too_many_files", "file_ids", "at most %d files per message", maxFiles)
+	}
+	if _, err := s.postTarget(ctx, actor.ID, channelID); err != nil {
+		return nil, false, err
+	}
+	msg := &Message{ChannelID: channelID, UserID: actor.ID, Text: in.Text, Markup: in.Markup, Attachments: in.Attachments,
+		Blocks: in.Blocks, Props: in.Props, Reactions: []Reaction{}, Files: []File{}}
+	if in.ThreadID != 0 {
+		root, err := s.threadRoot(ctx, channelID, in.ThreadID)
+		if err != nil {
+			return nil, false, err
+		}
+		msg.ThreadID = &root
+	}
+	if msg.Files, err = s.attachableFiles(ctx, actor, in.FileIDs); err != nil {
+		return nil, false, err
+	}
+	if msg.Mentions, err = s.resolveMentions(ctx, msg.Text, msg.Markup); err != nil {
+		return nil, false, err
+	}
+	if len(msg.Props) == 0 || string(msg.Props) == "null" {
+		msg.Props = nil
+	} else if !json.Valid(msg.Props) || msg.Props[0] != '{' {
+		return nil, false, Invalid("invalid_props", "props", "props must be an object")
+	}
+
+	var replayID int64
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		now := nowMillis()
+		if in.IdempotencyKey != "" {
+			err := tx.QueryRow(`SELECT message_id FROM idempotency_keys WHERE user_id = ? AND key = ? AND created_at > ?`,
+				actor.ID, in.IdempotencyKey, now-idempotencyWindow.Milliseconds()).Scan(&replayID)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		msg.CreatedAt = now
+		return insertMessage(tx, msg, in.IdempotencyKey)
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("post message to channel %d: %w", channelID, err)
+	}
+	if replayID != 0 {
+		m, err := s.message(ctx, replayID)
+		return m, false, err
+	}
+	return msg, true, nil
+}
+
+const insertMessageSQL = `INSERT INTO messages (channel_id, user_id, thread_id, text, markup, attachments, blocks, props, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertMessage writes msg with its mentions, files, idempotency key and
+// message.created event, and sets msg.ID.
+func insertMessage(tx *sql.Tx, msg *Message, idemKey string) error {
+	res, err := tx.Exec(insertMessageSQL, msg.ChannelID, msg.UserID, msg.ThreadID, msg.Text, msg.Markup,
+		nullJSON(msg.Attachments), nullJSON(msg.Blocks), nullJSON(msg.Props), msg.CreatedAt)
+	if err != nil {
+		return err
+	}
+	if msg.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if msg.ThreadID != nil {
+		if _, err := tx.Exec(`UPDATE messages SET reply_count = reply_count + 1, last_reply_at = ? WHERE id = ?`,
+			msg.CreatedAt, *msg.ThreadID); err != nil {
+			return err
+		}
+	}
+	if err := insertMentions(tx, msg); err != nil {
+		return err
+	}
+	for _, f := range msg.Files {
+		if _, err := tx.Exec(`INSERT INTO message_files (message_id, file_id, channel_id) VALUES (?, ?, ?)`,
+			msg.ID, f.ID, msg.ChannelID); err != nil {
+			return err
+		}
+	}
+	if idemKey != "" {
+		if _, err := tx.Exec(`INSERT OR REPLACE INTO idempotency_keys (user_id, key, message_id, created_at) VALUES (?, ?, ?, ?)`,
+			msg.UserID, idemKey, msg.ID, msg.CreatedAt); err != nil {
+			return err
+		}
+	}
+	_, err = appendEvent(tx, newEvent{Type: EventMessageCreated, Scope: ScopeChannel, ChannelID: msg.ChannelID,
+		ActorID: msg.UserID, MessageID: msg.ID, Data: msg})
+	return err
+}
+
+func insertMentions(tx *sql.Tx, msg *Message) error {
+	const q = `INSERT INTO mentions (message_id, channel_id, user_id, kind) VALUES (?, ?, ?, ?)`
+	for _, uid := range msg.Mentions.UserIDs {
+		if _, err := tx.Exec(q, msg.ID, msg.ChannelID, uid, "user"); err != nil {
+			return err
+		}
+	}
+	if msg.Mentions.Channel {
+		if _, err := tx.Exec(q, msg.ID, msg.ChannelID, nil, "channel"); err != nil {
+			return err
+		}
+	}
+	if msg.Mentions.Here {
+		if _, err := tx.Exec(q, msg.ID, msg.ChannelID, nil, "here"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nullJSON(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	return string(raw)
+}
+
+// threadRoot resolves the message a reply goes under: the message itself, or
+// its root when it is already a reply (so bots need not look the root up).
+func (s *Service) threadRoot(ctx context.Context, channelID, id int64) (int64, error) {
+	var ch int64
+	var root sql.NullInt64
+	var deleted bool
+	err := s.db.Reader.QueryRowContext(ctx, `SELECT channel_id, thread_id, deleted_at IS NOT NULL FROM messages WHERE id = ?`, id).
+		Scan(&ch, &root, &deleted)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (ch != channelID || deleted) {
+		return 0, newErr(ErrNotFound, "thread_not_found", "the thread's message is not in this channel")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("load thread root %d: %w", id, err)
+	}
+	if root.Valid {
+		return root.Int64, nil
+	}
+	return id, nil
+}
+
+// resolveMentions turns parsed mentions into user ids of existing users.
+func (s *Service) resolveMentions(ctx context.Context, text, markup string) (Mentions, error) {
+	out := Mentions{UserIDs: []int64{}}
+	if !strings.ContainsAny(text, "@<") {
+		return out, nil
+	}
+	p := parseMentions(text, markup)
+	out.Channel, out.Here = p.Channel, p.Here
+	seen := map[int64]bool{}
+	add := func(id int64) {
+		if !seen[id] {
+			seen[id] = true
+			out.UserIDs = append(out.UserIDs, id)
+		}
+	}
+	for _, name := range p.Usernames {
+		var id int64
+		err := s.db.Reader.QueryRowContext(ctx, `SELECT id FROM users WHERE username = ?`, name).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return out, fmt.Errorf("resolve mention @%s: %w", name, err)
+		}
+		add(id)
+	}
+	for _, id := range p.UserIDs {
+		var exists bool
+		if err := s.db.Reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, id).Scan(&exists); err != nil {
+			return out, fmt.Errorf("resolve mention of %d: %w", id, err)
+		}
+		if exists {
+			add(id)
+		}
+	}
+	return out, nil
+}
+
+// message loads one message without checking access.
+func (s *Service) message(ctx context.Context, id int64) (*Message, error) {
+	var m Message
+	err := scanMessage(s.db.Reader.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id), &m)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, NotFound("message")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load message %d: %w", id, err)
+	}
+	msgs := []Message{m}
+	if err := s.hydrate(ctx, msgs); err != nil {
+		return nil, err
+	}
+	return &msgs[0], nil
+}
+
+// Message returns a message the actor may read. Deleted messages are gone.
+func (s *Service) Message(ctx context.Context, actor *Actor, id int64) (*Message, error) {
+	m, err := s.message(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := s.loadChannel(ctx, actor, m.ChannelID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, NotFound("message")
+		}
+		return nil, err
+	}
+	if m.Deleted {
+		return nil, NotFound("message")
+	}
+	return m, nil
+}
+
+// Page selects a slice of a list by id: Before and After are exclusive
+// cursors; Limit is clamped to 1..200 (default 50).
+type Page struct {
+	Before int64
+	After  int64
+	Limit  int
+}
+
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return 50
+	case p.Limit > maxPageSize:
+		return maxPageSize
+	}
+	return p.Limit
+}
+
+// Messages lists a channel's top-level messages, newest first. more reports
+// whether the page was cut by the limit. A deleted message stays as a
+// tombstone while it has replies.
+func (s *Service) Messages(ctx context.Context, actor *Actor, channelID int64, p Page) (msgs []Message, more bool, err error) {
+	if _, _, err := s.loadChannel(ctx, actor, channelID); err != nil {
+		return nil, false, err
+	}
+	limit := p.limit()
+	before := p.Before
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	order := "DESC"
+	if p.After > 0 && p.Before <= 0 {
+		order = "ASC" // the messages just after the cursor; returned newest first below
+	}
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE channel_id = ? AND thread_id IS NULL AND id < ? AND id > ? AND (deleted_at IS NULL OR reply_count > 0)
+		ORDER BY id `+order+` LIMIT ?`, channelID, before, p.After, limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("list messages of %d: %w", channelID, err)
+	}
+	msgs, err = collectMessages(rows)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(msgs) > limit {
+		msgs, more = msgs[:limit], true
+	}
+	if order == "ASC" {
+		for i, j := 0, len(msgs)-1; i < j; i, j = i+1, j-1 {
+			msgs[i], msgs[j] = msgs[j], msgs[i]
+		}
+	}
+	return msgs, more, s.hydrate(ctx, msgs)
+}
+
+// Replies lists a thread's replies, oldest first, after the cursor.
+func (s *Service) Replies(ctx context.Context, actor *Actor, rootID int64, p Page) (msgs []Message, more bool, err error) {
+	root, err := s.message(ctx, rootID)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, _, err := s.loadChannel(ctx, actor, root.ChannelID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, false, NotFound("message")
+		}
+		return nil, false, err
+	}
+	if root.ThreadID != nil || root.Deleted && root.ReplyCount == 0 {
+		return nil, false, NotFound("message")
+	}
+	limit := p.limit()
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE thread_id = ? AND id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?`, rootID, p.After, limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("list replies of %d: %w", rootID, err)
+	}
+	if msgs, err = collectMessages(rows); err != nil {
+		return nil, false, err
+	}
+	if len(msgs) > limit {
+		msgs, more = msgs[:limit], true
+	}
+	return msgs, more, s.hydrate(ctx, msgs)
+}
+
+func collectMessages(rows *sql.Rows) ([]Message, error) {
+	defer rows.Close()
+	msgs := []Message{}
+	for rows.Next() {
+		var m Message
+		if err := scanMessage(rows, &m); err != nil {
+			return nil, fmt.Errorf("scan message: %w", err)
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, rows.Err()
+}
+
+// MessageEdit is the input of EditMessage; nil leaves a field alone.
+type MessageEdit struct {
+	Text        *string         `json:"text"`
+	Attachments json.RawMessage `json:"attachments"`
+	Blocks      json.RawMessage `json:"blocks"`
+}
+
+// EditMessage changes a message's text (and attachments or blocks); only its
+// author may.
+func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e MessageEdit) (*Message, error) {
+	m, err := s.Message(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.UserID != actor.ID {
+		return nil, Forbidden("not_author", "only the author can edit a message")
+	}
+	if _, err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {
+		return nil, err
+	}
+	if e.Text != nil {
+		m.Text = *e.Text
+	}
+	if e.Attachments != nil {
+		m.Attachments = e.Attachments
+	}
+	if e.Blocks != nil {
+		m.Blocks = e.Blocks
+	}
+	if err := validateBody(&m.Text, &m.Markup, &m.Attachments, &m.Blocks, len(m.Files) > 0); err != nil {
+		return nil, err
+	}
+	if m.Mentions, err = s.resolveMentions(ctx, m.Text, m.Markup); err != nil {
+		return nil, err
+	}
+	now := nowMillis()
+	m.EditedAt = &now
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE messages SET text = ?, attachments = ?, blocks = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL`,
+			m.Text, nullJSON(m.Attachments), nullJSON(m.Blocks), now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return NotFound("message")
+		}
+		if _, err := tx.Exec(`DELETE FROM mentions WHERE message_id = ?`, id); err != nil {
+			return err
+		}
+		if err := insertMentions(tx, m); err != nil {
+			return err
+		}
+		_, err = appendEvent(tx, newEvent{Type: EventMessageUpdated, Scope: ScopeChannel, ChannelID: m.ChannelID,
+			ActorID: actor.ID, MessageID: id, Data: m})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("edit message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// tombstone is what remains of a deleted message, in its events and its
+// message.deleted event.
+type tombstone struct {
+	ID        int64  `json:"id"`
+	ChannelID int64  `json:"channel_id"`
+	ThreadID  *int64 `json:"thread_id"`
+	Deleted   bool   `json:"deleted"`
+}
+
+// DeleteMessage deletes a message (its author, or an admin). Its text,
+// attachments, reactions and files are removed, also from earlier events.
+func (s *Service) DeleteMessage(ctx context.Context, actor *Actor, id int64) error {
+	m, err := s.Message(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if m.UserID != actor.ID && !actor.IsAdmin {
+		return Forbidden("not_author", "only the author or an admin can delete a message")
+	}
+	var orphans []string
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE messages SET text = '', attachments = NULL, blocks = NULL, props = NULL, deleted_at = ?
+			WHERE id = ? AND deleted_at IS NULL`, nowMillis(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return NotFound("message")
+		}
+		for _, q := range []string{`DELETE FROM mentions WHERE message_id = ?`, `DELETE FROM reactions WHERE message_id = ?`} {
+			if _, err := tx.Exec(q, id); err != nil {
+				return err
+			}
+		}
+		if orphans, err = unlinkFiles(tx, id); err != nil {
+			return err
+		}
+		if m.ThreadID != nil {
+			if _, err := tx.Exec(`UPDATE messages SET reply_count = reply_count - 1 WHERE id = ?`, *m.ThreadID); err != nil {
+				return err
+			}
+		}
+		ts := tombstone{ID: id, ChannelID: m.ChannelID, ThreadID: m.ThreadID, Deleted: true}
+		scrubbed, _ := json.Marshal(ts)
+		if _, err := tx.Exec(`UPDATE events SET payload = ? WHERE message_id = ? AND type IN (?, ?)`,
+			scrubbed, id, EventMessageCreated, EventMessageUpdated); err != nil {
+			return err
+		}
+		_, err = appendEvent(tx, newEvent{Type: EventMessageDeleted, Scope: ScopeChannel, ChannelID: m.ChannelID,
+			ActorID: actor.ID, MessageID: id, Data: ts})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete message %d: %w", id, err)
+	}
+	s.removeBlobs(ctx, orphans)
+	return nil
+}

@@ -1,0 +1,90 @@
+package channels
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Options configure the core service.
+type Options struct {
+	DataDir        string        // files live under DataDir/files
+	OpenSignup     bool          // anyone may sign up, not just the first user and invitees
+	BcryptCost     int           // password hashing cost; bcrypt.MinCost in tests
+	SessionTTL     time.Duration // how long a login session lasts
+	MaxUploadBytes int64         // largest accepted file
+	EventRetention time.Duration // how long the event log keeps events
+}
+
+// Service is the workspace core: every operation on users, channels,
+// messages and files, each checked against the caller's permissions.
+type Service struct {
+	db   *DB
+	log  *slog.Logger
+	opts Options
+	// Log is the event log; readers follow it.
+	Log *Log
+}
+
+// New returns a Service over db, whose core migrations must have run.
+func New(db *DB, logger *slog.Logger, opts Options) *Service {
+	if opts.BcryptCost == 0 {
+		opts.BcryptCost = bcrypt.DefaultCost
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 30 * 24 * time.Hour
+	}
+	if opts.MaxUploadBytes == 0 {
+		opts.MaxUploadBytes = 50 << 20
+	}
+	if opts.EventRetention == 0 {
+		opts.EventRetention = 30 * 24 * time.Hour
+	}
+	return &Service{db: db, log: logger, opts: opts, Log: newLog(db)}
+}
+
+// DB returns the shared database handles, for packages that keep their own tables.
+func (s *Service) DB() *DB { return s.db }
+
+// Options returns the service's configuration.
+func (s *Service) Options() Options { return s.opts }
+
+func (s *Service) filesDir() string { return filepath.Join(s.opts.DataDir, "files") }
+
+// RunMaintenance prunes the event log and expired idempotency keys, sessions
+// and invites every interval until ctx ends.
+func (s *Service) RunMaintenance(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.maintain(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("maintenance", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) maintain(ctx context.Context) error {
+	if _, err := s.Log.Prune(ctx, time.Now().Add(-s.opts.EventRetention)); err != nil {
+		return err
+	}
+	now := nowMillis()
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, now-idempotencyWindow.Milliseconds()); err != nil {
+			return fmt.Errorf("prune idempotency keys: %w", err)
+		}
+		if _, err := tx.Exec(`DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at < ?`, now); err != nil {
+			return fmt.Errorf("prune expired tokens: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,475 @@
+package channels
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+var (
+	usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
+	emojiPattern    = regexp.MustCompile(`^[a-z0-9_+'-]{1,64}(::skin-tone-[2-6])?$`)
+	// Words with a meaning in mentions cannot be usernames.
+	reservedUsernames = map[string]bool{"channel": true, "here": true, "everyone": true, "all": true, "me": true}
+)
+
+// dummyHash is compared against when a login names no user, so that the
+// response time does not reveal which usernames exist.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("parley-dummy-password"), bcrypt.MinCost)
+
+const userColumns = `id, username, display_name, email, kind, is_admin, status_text, status_emoji, deactivated_at IS NOT NULL, created_at, updated_at`
+
+func scanUser(row interface{ Scan(...any) error }, u *User) error {
+	return row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText,
+		&u.StatusEmoji, &u.Deactivated, &u.CreatedAt, &u.UpdatedAt)
+}
+
+// NormalizeEmoji accepts "thumbsup" or ":thumbsup:" and returns the bare
+// shortcode, or an error for anything that is not one.
+func NormalizeEmoji(s string) (string, error) {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, ":"), ":")
+	if !emojiPattern.MatchString(s) {
+		return "", Invalid("invalid_emoji", "emoji", "emoji must be a shortcode like thumbsup or :white_check_mark:")
+	}
+	return s, nil
+}
+
+// SignupInput is what a new account starts with.
+type SignupInput struct {
+	Username    string `json:"username"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+	Email       string `json:"email"`
+	InviteCode  string `json:"invite_code"`
+}
+
+func validateNewUser(in *SignupInput) error {
+	in.Username = strings.TrimSpace(in.Username)
+	if !usernamePattern.MatchString(in.Username) || reservedUsernames[in.Username] {
+		return Invalid("invalid_username", "username", "username must be 1-32 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
+	}
+	if err := validatePassword(in.Password); err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(in.DisplayName) > 80 {
+		return Invalid("invalid_display_name", "display_name", "display name is longer than 80 characters")
+	}
+	if in.Email != "" && (len(in.Email) > 254 || !strings.Contains(in.Email, "@")) {
+		return Invalid("invalid_email", "email", "email is not an address")
+	}
+	return nil
+}
+
+func validatePassword(p string) error {
+	if utf8.RuneCountInString(p) < 8 {
+		return Invalid("weak_password", "password", "password must have at least 8 characters")
+	}
+	if len(p) > 72 { // bcrypt ignores what follows byte 72
+		return Invalid("invalid_password", "password", "password must be at most 72 bytes")
+	}
+	return nil
+}
+
+// Signup creates an account and a session for it. The first account becomes
+// admin; later ones need open sign-up or an unused invite.
+func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, string, error) {
+	if err := validateNewUser(&in); err != nil {
+		return nil, "", err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), s.opts.BcryptCost)
+	if err != nil {
+		return nil, "", fmt.Errorf("hash password: %w", err)
+	}
+	var userID int64
+	session := NewSecret(PrefixSession)
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		var people int
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM users WHERE kind = 'person'`).Scan(&people); err != nil {
+			return err
+		}
+		admin := people == 0
+		if !admin && !s.opts.OpenSignup || in.InviteCode != "" {
+			if err := useInvite(tx, in.InviteCode); err != nil {
+				return err
+			}
+		}
+		userID, err = insertUser(tx, in, hash, admin)
+		if err != nil {
+			return err
+		}
+		_, err = insertToken(tx, userID, TokenSession, "session", session, time.Now().Add(s.opts.SessionTTL).UnixMilli())
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("sign up %q: %w", in.Username, err)
+	}
+	u, err := s.User(ctx, userID)
+	return u, session, err
+}
+
+func useInvite(tx *sql.Tx, code string) error {
+	if code == "" {
+		return Forbidden("signup_closed", "sign-up needs an invite from an admin")
+	}
+	res, err := tx.Exec(`UPDATE invites SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?`,
+		nowMillis(), HashSecret(code), nowMillis())
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Forbidden("invalid_invite", "the invite code is unknown, used or expired")
+	}
+	return nil
+}
+
+func insertUser(tx *sql.Tx, in SignupInput, hash []byte, admin bool) (int64, error) {
+	now := nowMillis()
+	res, err := tx.Exec(`INSERT INTO users (username, display_name, email, password_hash, kind, is_admin, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 'person', ?, ?, ?)`, in.Username, in.DisplayName, in.Email, string(hash), admin, now, now)
+	if IsUniqueViolation(err) {
+		return 0, Conflict("username_taken", "that username is taken")
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+func insertToken(tx *sql.Tx, userID int64, kind, name, secret string, expiresAt int64) (int64, error) {
+	var exp any
+	if expiresAt > 0 {
+		exp = expiresAt
+	}
+	res, err := tx.Exec(`INSERT INTO tokens (user_id, kind, name, hash, hint, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		userID, kind, name, HashSecret(secret), secretHint(secret), nowMillis(), exp)
+	if err != nil {
+		return 0, fmt.Errorf("store token: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// CreateUser makes an account without sign-up rules (the admin CLI).
+func (s *Service) CreateUser(ctx context.Context, username, password string, admin bool) (*User, error) {
+	in := SignupInput{Username: username, Password: password}
+	if err := validateNewUser(&in); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.opts.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	var id int64
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		id, err = insertUser(tx, in, hash, admin)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create user %q: %w", username, err)
+	}
+	return s.User(ctx, id)
+}
+
+// Login checks a username and password and opens a session.
+func (s *Service) Login(ctx context.Context, username, password string) (*User, string, error) {
+	var id int64
+	var hash string
+	var deactivated bool
+	err := s.db.Reader.QueryRowContext(ctx,
+		`SELECT id, password_hash, deactivated_at IS NOT NULL FROM users WHERE username = ? AND kind = 'person'`,
+		strings.TrimSpace(strings.ToLower(username))).Scan(&id, &hash, &deactivated)
+	if errors.Is(err, sql.ErrNoRows) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, "", newErr(ErrUnauthenticated, "invalid_credentials", "wrong username or password")
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("look up user: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return nil, "", newErr(ErrUnauthenticated, "invalid_credentials", "wrong username or password")
+	}
+	if deactivated {
+		return nil, "", Forbidden("account_deactivated", "this account is deactivated")
+	}
+	session := NewSecret(PrefixSession)
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := insertToken(tx, id, TokenSession, "session", session, time.Now().Add(s.opts.SessionTTL).UnixMilli())
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("open session: %w", err)
+	}
+	u, err := s.User(ctx, id)
+	return u, session, err
+}
+
+// Logout revokes the token the actor authenticated with.
+func (s *Service) Logout(ctx context.Context, actor *Actor) error {
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`DELETE FROM tokens WHERE id = ?`, actor.TokenID)
+		return err
+	})
+}
+
+const selectActor = `SELECT t.id, t.kind, t.expires_at, u.id, u.username, u.display_name, u.email, u.kind, u.is_admin,
+	u.status_text, u.status_emoji, u.deactivated_at IS NOT NULL, u.created_at, u.updated_at
+FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`
+
+// Authenticate returns the caller a token belongs to. Unknown, revoked and
+// expired tokens, and tokens of deactivated users, are ErrUnauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error) {
+	if token == "" {
+		return nil, newErr(ErrUnauthenticated, "not_authenticated", "authentication required")
+	}
+	var a Actor
+	var expires sql.NullInt64
+	u := &a.User
+	err := s.db.Reader.QueryRowContext(ctx, selectActor, HashSecret(token)).Scan(&a.TokenID, &a.TokenKind, &expires,
+		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText, &u.StatusEmoji,
+		&u.Deactivated, &u.CreatedAt, &u.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (u.Deactivated || expires.Valid && expires.Int64 < nowMillis()) {
+		return nil, newErr(ErrUnauthenticated, "invalid_token", "the token is invalid, revoked or expired")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	return &a, nil
+}
+
+// User returns one user by id.
+func (s *Service) User(ctx context.Context, id int64) (*User, error) {
+	var u User
+	err := scanUser(s.db.Reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id), &u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, NotFound("user")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// UserByName returns one user by username.
+func (s *Service) UserByName(ctx context.Context, username string) (*User, error) {
+	var u User
+	err := scanUser(s.db.Reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username), &u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, NotFound("user")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user %q: %w", username, err)
+	}
+	return &u, nil
+}
+
+// Users lists users by id after the cursor.
+func (s *Service) Users(ctx context.Context, after int64, limit int) ([]User, error) {
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	users := []User{}
+	for rows.Next() {
+		var u User
+		if err := scanUser(rows, &u); err != nil {
+			return nil, fmt.Errorf("scan user: %w", err)
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+// ProfilePatch holds the fields of PATCH /users/me; nil leaves a field alone.
+type ProfilePatch struct {
+	DisplayName *string `json:"display_name"`
+	StatusText  *string `json:"status_text"`
+	StatusEmoji *string `json:"status_emoji"`
+}
+
+// UpdateProfile changes the actor's display name and status.
+func (s *Service) UpdateProfile(ctx context.Context, actor *Actor, p ProfilePatch) (*User, error) {
+	u := actor.User
+	if p.DisplayName != nil {
+		if utf8.RuneCountInString(*p.DisplayName) > 80 {
+			return nil, Invalid("invalid_display_name", "display_name", "display name is longer than 80 characters")
+		}
+		u.DisplayName = strings.TrimSpace(*p.DisplayName)
+	}
+	if p.StatusText != nil {
+		if utf8.RuneCountInString(*p.StatusText) > 100 {
+			return nil, Invalid("invalid_status_text", "status_text", "status text is longer than 100 characters")
+		}
+		u.StatusText = strings.TrimSpace(*p.StatusText)
+	}
+	if p.StatusEmoji != nil {
+		u.StatusEmoji = ""
+		if *p.StatusEmoji != "" {
+			e, err := NormalizeEmoji(*p.StatusEmoji)
+			if err != nil {
+				return nil, Invalid("invalid_emoji", "status_emoji", "status emoji must be a shortcode like palm_tree")
+			}
+			u.StatusEmoji = e
+		}
+	}
+	u.UpdatedAt = nowMillis()
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`UPDATE users SET display_name = ?, status_text = ?, status_emoji = ?, updated_at = ? WHERE id = ?`,
+			u.DisplayName, u.StatusText, u.StatusEmoji, u.UpdatedAt, u.ID); err != nil {
+			return err
+		}
+		return appendUserUpdated(tx, actor.ID, &u)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update profile of %d: %w", u.ID, err)
+	}
+	return &u, nil
+}
+
+func appendUserUpdated(tx *sql.Tx, actorID int64, u *User) error {
+	public := *u
+	public.Email = ""
+	_, err := appendEvent(tx, newEvent{Type: EventUserUpdated, Scope: ScopeAll, ActorID: actorID, SubjectID: u.ID, Data: public})
+	return err
+}
+
+// SetActive deactivates or reactivates a user (admins only). Deactivation
+// revokes every session and token of the user in the same transaction.
+func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, active bool) (*User, error) {
+	if !actor.IsAdmin {
+		return nil, Forbidden("admin_only", "only an admin can do that")
+	}
+	if userID == actor.ID && !active {
+		return nil, Invalid("cannot_deactivate_self", "user_id", "you cannot deactivate yourself")
+	}
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		now := nowMillis()
+		var deactivatedAt any
+		if !active {
+			deactivatedAt = now
+			if _, err := tx.Exec(`DELETE FROM tokens WHERE user_id = ?`, userID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(`UPDATE users SET deactivated_at = ?, updated_at = ? WHERE id = ?`, deactivatedAt, now, userID); err != nil {
+			return err
+		}
+		u.Deactivated, u.UpdatedAt = !active, now
+		return appendUserUpdated(tx, actor.ID, u)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set user %d active=%v: %w", userID, active, err)
+	}
+	return u, nil
+}
+
+// CreateToken issues a personal access token to the actor. The secret is
+// returned once and stored only as a hash.
+func (s *Service) CreateToken(ctx context.Context, actor *Actor, name string, ttl time.Duration) (*Token, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return nil, "", Invalid("invalid_name", "name", "a token needs a name of 1-100 characters")
+	}
+	if ttl < 0 {
+		return nil, "", Invalid("invalid_expires_in", "expires_in", "expires_in must be positive")
+	}
+	return s.issueToken(ctx, actor.ID, TokenPersonal, PrefixPersonal, name, ttl)
+}
+
+// CreateTokenFor issues a personal access token to a user by name (the admin CLI).
+func (s *Service) CreateTokenFor(ctx context.Context, username, name string) (*Token, string, error) {
+	u, err := s.UserByName(ctx, username)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.issueToken(ctx, u.ID, TokenPersonal, PrefixPersonal, name, 0)
+}
+
+func (s *Service) issueToken(ctx context.Context, userID int64, kind, prefix, name string, ttl time.Duration) (*Token, string, error) {
+	secret := NewSecret(prefix)
+	var expires int64
+	if ttl > 0 {
+		expires = time.Now().Add(ttl).UnixMilli()
+	}
+	var id int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) (err error) {
+		id, err = insertToken(tx, userID, kind, name, secret, expires)
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("issue %s token: %w", kind, err)
+	}
+	t := &Token{ID: id, UserID: userID, Kind: kind, Name: name, Hint: secretHint(secret), CreatedAt: nowMillis()}
+	if expires > 0 {
+		t.ExpiresAt = &expires
+	}
+	return t, secret, nil
+}
+
+// Tokens lists the actor's personal access tokens.
+func (s *Service) Tokens(ctx context.Context, actor *Actor) ([]Token, error) {
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT id, user_id, kind, name, hint, created_at, expires_at, last_used_at
+		FROM tokens WHERE user_id = ? AND kind = ? ORDER BY id`, actor.ID, TokenPersonal)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	out := []Token{}
+	for rows.Next() {
+		var t Token
+		if err := rows.Scan(&t.ID, &t.UserID, &t.Kind, &t.Name, &t.Hint, &t.CreatedAt, &t.ExpiresAt, &t.LastUsedAt); err != nil {
+			return nil, fmt.Errorf("scan token: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// DeleteToken revokes one of the actor's personal access tokens.
+func (s *Service) DeleteToken(ctx context.Context, actor *Actor, id int64) error {
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, id, actor.ID, TokenPersonal)
+		if err != nil {
+			return fmt.Errorf("delete token %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return NotFound("token")
+		}
+		return nil
+	})
+}
+
+// CreateInvite makes a one-time sign-up code (admins only).
+func (s *Service) CreateInvite(ctx context.Context, actor *Actor, ttl time.Duration) (*Invite, error) {
+	if !actor.IsAdmin {
+		return nil, Forbidden("admin_only", "only an admin can invite")
+	}
+	if ttl <= 0 {
+		ttl = 7 * 24 * time.Hour
+	}
+	code := NewSecret(PrefixInvite)
+	inv := &Invite{Code: code, CreatedBy: actor.ID, CreatedAt: nowMillis(), ExpiresAt: time.Now().Add(ttl).UnixMilli()}
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`INSERT INTO invites (hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+			HashSecret(code), actor.ID, inv.CreatedAt, inv.ExpiresAt)
+		if err != nil {
+			return err
+		}
+		inv.ID, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create invite: %w", err)
+	}
+	return inv, nil
+}

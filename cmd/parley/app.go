@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+
+	"github.com/parley-chat/parley/channels"
+)
+
+// app is the workspace assembled from its packages.
+type app struct {
+	cfg Config
+	log *slog.Logger
+	db  *channels.DB
+	svc *channels.Service
+}
+
+// openApp opens the data folder, applies every package's migrations (core
+// first) and builds the services.
+func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) {
+	db, err := channels.OpenDB(filepath.Join(cfg.DataDir, "parley.db"), channels.Sync(cfg.SQLiteSync))
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, "channels", channels.Migrations()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	svc := channels.New(db, logger, channels.Options{
+		DataDir:        cfg.DataDir,
+		OpenSignup:     cfg.OpenSignup,
+		BcryptCost:     cfg.BcryptCost,
+		SessionTTL:     cfg.SessionTTL,
+		MaxUploadBytes: cfg.MaxUploadBytes,
+		EventRetention: cfg.EventRetention,
+	})
+	return &app{cfg: cfg, log: logger, db: db, svc: svc}, nil
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+// publicURL is where people reach the server: the configured URL, or the
+// listen address.
+func (cfg Config) publicURL(addr net.Addr) string {
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	return fmt.Sprintf("http://%s", addr)
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of `parley serve`. Values come from the defaults,
+// then PARLEY_* environment variables, then flags.
+type Config struct {
+	Listen         string
+	PublicURL      string
+	DataDir        string
+	OpenSignup     bool
+	MaxBodyBytes   int64
+	MaxUploadBytes int64
+	EventRetention time.Duration
+	SessionTTL     time.Duration
+	SQLiteSync     string
+	BcryptCost     int
+	RateLimit      float64
+	RateBurst      int
+	LogFormat      string
+	LogLevel       string
+}
+
+// DefaultConfig runs locally with data in ./data.
+func DefaultConfig() Config {
+	return Config{
+		Listen:         "127.0.0.1:8080",
+		DataDir:        "./data",
+		MaxBodyBytes:   1 << 20,
+		MaxUploadBytes: 50 << 20,
+		EventRetention: 30 * 24 * time.Hour,
+		SessionTTL:     30 * 24 * time.Hour,
+		SQLiteSync:     "full",
+		BcryptCost:     10,
+		RateLimit:      50,
+		RateBurst:      200,
+		LogFormat:      "text",
+		LogLevel:       "info",
+	}
+}
+
+// envName is the PARLEY_* twin of a flag.
+func envName(flagName string) string {
+	return "PARLEY_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// bindFlags registers every setting on fs; environment values become the
+// flags' defaults, so an explicit flag wins.
+func (c *Config) bindFlags(fs *flag.FlagSet) error {
+	var errs []error
+	env := func(name string) (string, bool) { return os.LookupEnv(envName(name)) }
+	str := func(p *string, name, usage string) {
+		if v, ok := env(name); ok {
+			*p = v
+		}
+		fs.StringVar(p, name, *p, usage)
+	}
+	boolean := func(p *bool, name, usage string) {
+		if v, ok := env(name); ok {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a boolean", envName(name), v))
+			}
+			*p = b
+		}
+		fs.BoolVar(p, name, *p, usage)
+	}
+	integer := func(p *int64, name, usage string) {
+		if v, ok := env(name); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not an integer", envName(name), v))
+			}
+			*p = n
+		}
+		fs.Int64Var(p, name, *p, usage)
+	}
+	small := func(p *int, name, usage string) {
+		if v, ok := env(name); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not an integer", envName(name), v))
+			}
+			*p = n
+		}
+		fs.IntVar(p, name, *p, usage)
+	}
+	float := func(p *float64, name, usage string) {
+		if v, ok := env(name); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a number", envName(name), v))
+			}
+			*p = n
+		}
+		fs.Float64Var(p, name, *p, usage)
+	}
+	duration := func(p *time.Duration, name, usage string) {
+		if v, ok := env(name); ok {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration", envName(name), v))
+			}
+			*p = d
+		}
+		fs.DurationVar(p, name, *p, usage)
+	}
+
+	str(&c.Listen, "listen", "address to serve HTTP on (port 0 picks a free port)")
+	str(&c.PublicURL, "public-url", "URL people reach Parley at (default http://LISTEN)")
+	str(&c.DataDir, "data-dir", "folder for the database and uploaded files")
+	boolean(&c.OpenSignup, "open-signup", "let anyone sign up, not only invitees")
+	integer(&c.MaxBodyBytes, "max-body-bytes", "largest JSON request body, in bytes")
+	integer(&c.MaxUploadBytes, "max-upload-bytes", "largest uploaded file, in bytes")
+	duration(&c.EventRetention, "event-retention", "how long the event log keeps events")
+	duration(&c.SessionTTL, "session-ttl", "how long a login session lasts")
+	str(&c.SQLiteSync, "sqlite-sync", "SQLite synchronous mode: full (survives power loss) or normal (survives crashes)")
+	small(&c.BcryptCost, "bcrypt-cost", "bcrypt cost of password hashes (10-14)")
+	float(&c.RateLimit, "rate-limit", "API requests per second allowed per user (0 turns the limit off)")
+	small(&c.RateBurst, "rate-burst", "API requests a user may send in a burst")
+	str(&c.LogFormat, "log-format", "log format: text or json")
+	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
+	return errors.Join(errs...)
+}
+
+// validate reports every problem at once.
+func (c *Config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen: %q is not host:port", c.Listen))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("public-url: %q is not an http(s) URL", c.PublicURL))
+		}
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data-dir: must not be empty"))
+	}
+	if c.MaxBodyBytes < 1024 {
+		errs = append(errs, errors.New("max-body-bytes: must be at least 1024"))
+	}
+	if c.MaxUploadBytes < 1 {
+		errs = append(errs, errors.New("max-upload-bytes: must be positive"))
+	}
+	if c.EventRetention < time.Hour {
+		errs = append(errs, errors.New("event-retention: must be at least 1h"))
+	}
+	if c.SessionTTL < time.Minute {
+		errs = append(errs, errors.New("session-ttl: must be at least 1m"))
+	}
+	if c.SQLiteSync != "full" && c.SQLiteSync != "normal" {
+		errs = append(errs, fmt.Errorf("sqlite-sync: %q is not full or normal", c.SQLiteSync))
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		errs = append(errs, errors.New("bcrypt-cost: must be between 4 and 31"))
+	}
+	if c.RateLimit < 0 || c.RateBurst < 1 {
+		errs = append(errs, errors.New("rate-limit and rate-burst: must be positive"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log-format: %q is not text or json", c.LogFormat))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// print writes the effective configuration, one setting a line.
+func (c *Config) print(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(w, "%-18s %-26s %s\n", f.Name, envName(f.Name), f.Value.String())
+	})
+}

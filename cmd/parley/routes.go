@@ -1,0 +1,142 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/ui"
+)
+
+// newRouter builds the HTTP server: middleware, the /api/v1 group with every
+// package's routes, operations endpoints, and the web client as catch-all.
+func newRouter(a *app, publicURL string) (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	spec, err := openAPIJSON()
+	if err != nil {
+		return nil, err
+	}
+	metrics := newMetrics()
+
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(recovery(a.log), requestID, accessLog(a.log), metrics.observe, securityHeaders)
+
+	r.GET("/healthz", healthz(a))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(metrics.registry, promhttp.HandlerOpts{})))
+
+	api := r.Group("/api/v1")
+	api.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec) })
+	core := channels.NewHandler(a.svc, a.log, channels.HTTPOptions{
+		SecureCookies: strings.HasPrefix(publicURL, "https://"),
+		MaxBodyBytes:  a.cfg.MaxBodyBytes,
+		Limiter:       channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst),
+		LoginLimiter:  channels.NewRateLimiter(1, 20),
+	})
+	core.Routes(api)
+
+	r.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			c.JSON(http.StatusNotFound, gin.H{"error": channels.HTTPError{Code: "route_not_found", Message: "no such API route"}})
+			return
+		}
+		ui.Handler().ServeHTTP(c.Writer, c.Request)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": channels.HTTPError{Code: "method_not_allowed", Message: "method not allowed on this route"}})
+	})
+	return r, nil
+}
+
+func healthz(a *app) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := a.db.Reader.PingContext(c.Request.Context()); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	}
+}
+
+// recovery turns a panic into a logged 500 with the error envelope.
+func recovery(logger *slog.Logger) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
+		logger.Error("panic", "route", c.FullPath(), "request_id", c.GetString("request_id"), "panic", err)
+		c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": channels.HTTPError{Code: "internal_error", Message: "internal server error"}})
+	})
+}
+
+// requestID takes the caller's X-Request-ID, or makes one, and echoes it.
+func requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if id == "" || len(id) > 64 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Set("request_id", id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+// accessLog logs each request by route template (never the raw URL, which
+// may carry a token).
+func accessLog(logger *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelDebug
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		logger.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "route", c.FullPath(),
+			"status", status, "duration", time.Since(start), "request_id", c.GetString("request_id"), "user_id", c.GetInt64("user_id"))
+	}
+}
+
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	c.Next()
+}
+
+// metrics are the server's Prometheus metrics, on their own registry.
+type metrics struct {
+	registry *prometheus.Registry
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{registry: prometheus.NewRegistry()}
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "parley_http_request_duration_seconds",
+		Help:    "HTTP request latency by route template, method and status.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	}, []string{"route", "method", "status"})
+	m.registry.MustRegister(m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	m.duration.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Observe(time.Since(start).Seconds())
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// parseConfig reads defaults, the environment and flags for a subcommand.
+func parseConfig(name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (Config, *flag.FlagSet, error) {
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet("parley "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	envErr := cfg.bindFlags(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, fs, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if err := errors.Join(envErr, cfg.validate()); err != nil {
+		return cfg, fs, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return cfg, fs, nil
+}
+
+// shutdownGrace is how long in-flight requests get after SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, _, err := parseConfig("serve", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+	a, err := openApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	publicURL := cfg.publicURL(ln.Addr())
+	router, err := newRouter(a, publicURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+
+	bg, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
+	go a.svc.RunMaintenance(bg, time.Hour)
+
+	logger.Info("listening", "addr", ln.Addr().String(), "url", publicURL, "data_dir", cfg.DataDir)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	stopBackground()
+	logger.Info("stopped")
+	return nil
+}
+
+func migrateCommand(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, _, err := parseConfig("migrate", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	return a.Close()
+}
+
+func configCommand(args []string, stdout, stderr io.Writer) error {
+	cfg, fs, err := parseConfig("config", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	cfg.print(stdout, fs)
+	return nil
+}
+
+func userCreateCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var username string
+	var admin bool
+	cfg, _, err := parseConfig("user create", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "", "the new user's name")
+		fs.BoolVar(&admin, "admin", false, "make the user an admin")
+	})
+	if err != nil {
+		return err
+	}
+	if username == "" {
+		return errors.New("user create: --username is required")
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from stdin: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.svc.CreateUser(ctx, username, password, admin)
+	if err != nil {
+		return err
+	}
+	role := "user"
+	if u.IsAdmin {
+		role = "admin"
+	}
+	fmt.Fprintf(stdout, "created %s %s (id %d)\n", role, u.Username, u.ID)
+	return nil
+}
+
+func tokenCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var username, name string
+	cfg, _, err := parseConfig("token create", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "user", "", "the user the token acts as")
+		fs.StringVar(&name, "name", "cli", "a name to recognise the token by")
+	})
+	if err != nil {
+		return err
+	}
+	if username == "" {
+		return errors.New("token create: --user is required")
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	_, secret, err := a.svc.CreateTokenFor(ctx, username, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
