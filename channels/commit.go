@@ -29,6 +29,11 @@ type committer struct {
 	wg    sync.WaitGroup
 	hooks []func()
 	mu    sync.RWMutex
+
+	// closing guards closed: stop takes it exclusively, so no write can be
+	// queued after the loop has drained the queue and exited.
+	closing sync.RWMutex
+	closed  bool
 }
 
 func newCommitter(db *sql.DB) *committer {
@@ -46,19 +51,27 @@ func (c *committer) onCommit(f func()) {
 
 func (c *committer) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	c.closing.RLock()
+	if c.closed {
+		c.closing.RUnlock()
+		return errClosed
+	}
 	select {
 	case c.reqs <- req:
-	case <-c.quit:
-		return errClosed
 	case <-ctx.Done():
+		c.closing.RUnlock()
 		return ctx.Err()
 	}
+	c.closing.RUnlock()
 	// Once queued, the write is waited for even if ctx ends: the caller must
 	// not be told "failed" about a write that may still commit.
 	return <-req.done
 }
 
 func (c *committer) stop() {
+	c.closing.Lock()
+	c.closed = true
+	c.closing.Unlock()
 	close(c.quit)
 	c.wg.Wait()
 }
@@ -102,19 +115,21 @@ func (c *committer) drain() {
 func (c *committer) run(batch []*writeReq) {
 	errs := make([]error, len(batch))
 	ok, err := c.runTx(batch, errs)
-	for i, req := range batch {
-		if err != nil {
-			req.done <- err
-		} else {
-			req.done <- errs[i]
-		}
-	}
+	// Wake the log's readers before answering, so that a caller that sees
+	// its write acknowledged can rely on readers having been told.
 	if err == nil && ok > 0 {
 		c.mu.RLock()
 		for _, f := range c.hooks {
 			f()
 		}
 		c.mu.RUnlock()
+	}
+	for i, req := range batch {
+		if err != nil {
+			req.done <- err
+		} else {
+			req.done <- errs[i]
+		}
 	}
 }
 

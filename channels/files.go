@@ -141,10 +141,12 @@ func (s *Service) blobPath(sha string) string {
 	return filepath.Join(s.filesDir(), sha[:2], sha[2:4], sha)
 }
 
-// canReadFile is true for the uploader and for members of a channel where
-// the file was shared.
-const canReadFile = `(f.uploader_id = ?1 OR EXISTS (SELECT 1 FROM message_files mf
-	JOIN members m ON m.channel_id = mf.channel_id AND m.user_id = ?1 WHERE mf.file_id = f.id))`
+// canReadFile is true for the uploader, for everyone when the file was
+// shared in a public channel (whose messages everyone may read), and for
+// members of a private channel or DM where it was shared.
+const canReadFile = `(f.uploader_id = ?1 OR EXISTS (SELECT 1 FROM message_files mf JOIN channels c ON c.id = mf.channel_id
+	WHERE mf.file_id = f.id AND (c.kind = 'public'
+		OR EXISTS (SELECT 1 FROM members m WHERE m.channel_id = c.id AND m.user_id = ?1))))`
 
 // File returns a file's metadata and an open reader on its bytes, if the
 // actor may read it.

@@ -256,7 +256,7 @@ func queryInt(c *gin.Context, name string) (int64, error) {
 	return n, nil
 }
 
-func (h *Handler) page(c *gin.Context) (Page, error) {
+func (h *Handler) page(c *gin.Context, backwards bool) (Page, error) {
 	var p Page
 	var err error
 	if p.Before, err = queryInt(c, "before"); err != nil {
@@ -265,10 +265,16 @@ func (h *Handler) page(c *gin.Context) (Page, error) {
 	if p.After, err = queryInt(c, "after"); err != nil {
 		return p, err
 	}
-	if p.After == 0 {
-		if p.After, err = queryInt(c, "cursor"); err != nil {
-			return p, err
-		}
+	// cursor is the next_cursor of the previous page: for lists that go
+	// back in time (messages) it continues before, for the others after.
+	cur, err := queryInt(c, "cursor")
+	if err != nil {
+		return p, err
+	}
+	if cur > 0 && backwards {
+		p.Before = cur
+	} else if cur > 0 {
+		p.After = cur
 	}
 	limit, err := queryInt(c, "limit")
 	if err != nil {

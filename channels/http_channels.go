@@ -22,7 +22,7 @@ func (h *Handler) createChannel(c *gin.Context) error {
 func (h *Handler) listChannels(c *gin.Context) error {
 	actor := ActorFrom(c)
 	if c.Query("browse") == "true" {
-		p, err := h.page(c)
+		p, err := h.page(c, false)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (h *Handler) listMembers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.page(c)
+	p, err := h.page(c, false)
 	if err != nil {
 		return err
 	}

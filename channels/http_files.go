@@ -3,6 +3,7 @@ package channels
 import (
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"time"
@@ -34,14 +35,36 @@ func (h *Handler) uploadFile(c *gin.Context) error {
 			part.Close()
 			continue
 		}
-		f, err := h.svc.UploadFile(c.Request.Context(), ActorFrom(c), part.FileName(), part)
+		src := &uploadReader{r: part}
+		f, err := h.svc.UploadFile(c.Request.Context(), ActorFrom(c), part.FileName(), src)
 		part.Close()
+		var mbe *http.MaxBytesError
+		if err != nil && src.err != nil && !errors.As(src.err, &mbe) {
+			// The client's body broke off or is not valid multipart: its
+			// fault, not a server error.
+			return Invalid("invalid_multipart", "file", "the upload ended early or is not valid multipart/form-data")
+		}
 		if err != nil {
 			return err
 		}
 		c.JSON(http.StatusCreated, f)
 		return nil
 	}
+}
+
+// uploadReader remembers why reading the upload failed, to tell a broken
+// request from a failure on the server's side.
+type uploadReader struct {
+	r   io.Reader
+	err error
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if err != nil && err != io.EOF {
+		u.err = err
+	}
+	return n, err
 }
 
 func (h *Handler) getFile(c *gin.Context) error {

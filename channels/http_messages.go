@@ -35,7 +35,7 @@ func (h *Handler) listMessages(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.page(c)
+	p, err := h.page(c, true)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h *Handler) listReplies(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.page(c)
+	p, err := h.page(c, false)
 	if err != nil {
 		return err
 	}

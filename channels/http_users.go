@@ -78,7 +78,7 @@ func visibleUser(actor *Actor, u User) User {
 }
 
 func (h *Handler) listUsers(c *gin.Context) error {
-	p, err := h.page(c)
+	p, err := h.page(c, false)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 var (
 	// @name at the start or after a character that cannot be part of a name
 	// (so e-mail addresses are not mentions).
-	atMention = regexp.MustCompile(`(?:^|[^\w@.])@([A-Za-z0-9][A-Za-z0-9._-]*)`)
+	atMention = regexp.MustCompile(`(?:^|[^\w@.<])@([A-Za-z0-9][A-Za-z0-9._-]*)`)
 	// Slack's mrkdwn forms: <@U123>, <@123|name>, <!channel>, <!here>, <!everyone>.
 	slackUserMention    = regexp.MustCompile(`<@([A-Za-z0-9]+)(?:\|[^>]*)?>`)
 	slackSpecialMention = regexp.MustCompile(`<!(channel|here|everyone)(?:\|[^>]*)?>`)

@@ -172,7 +172,15 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 	}
 	if replayID != 0 {
 		m, err := s.message(ctx, replayID)
-		return m, false, err
+		if err != nil {
+			return nil, false, err
+		}
+		// A key first used in another channel must not hand out that
+		// message: the caller may no longer be allowed to see it.
+		if m.ChannelID != channelID {
+			return nil, false, Invalid("invalid_idempotency_key", "Idempotency-Key", "the Idempotency-Key was already used for a post to another channel")
+		}
+		return m, false, nil
 	}
 	return msg, true, nil
 }

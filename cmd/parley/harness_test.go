@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -141,6 +142,7 @@ func (c *client) do(method, path string, body any) *response {
 	if err != nil {
 		c.ts.t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
+	checkOpenAPI(c.ts.t, req, res, raw)
 	return &response{Status: res.StatusCode, Header: res.Header, Body: raw}
 }
 
@@ -191,4 +193,35 @@ func (c *client) post(channelID int64, text string, threadID int64) channels.Mes
 	}
 	c.mustJSON(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/channels/%d/messages", channelID), body, &m)
 	return m
+}
+
+// wantError requires res to be an error envelope with the status and code.
+func wantError(t testing.TB, res *response, status int, code string) {
+	t.Helper()
+	if res.Status != status || res.Error() != code {
+		t.Fatalf("got status %d code %q, want %d %q; body: %s", res.Status, res.Error(), status, code, res.Body)
+	}
+}
+
+// withHeader returns a copy of c that also sends the header.
+func (c *client) withHeader(key, value string) *client {
+	cp := *c
+	cp.Header = c.Header.Clone()
+	cp.Header.Set(key, value)
+	return &cp
+}
+
+// upload sends content as a multipart upload in the field "file".
+func (c *client) upload(name string, content []byte) *response {
+	c.ts.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		c.ts.t.Fatalf("multipart: %v", err)
+	}
+	fw.Write(content)
+	mw.Close()
+	cp := c.withHeader("Content-Type", mw.FormDataContentType())
+	return cp.do("POST", "/api/v1/files", body.Bytes())
 }
