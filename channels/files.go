@@ -86,6 +86,10 @@ func (s *Service) UploadFile(ctx context.Context, actor *Actor, name string, r i
 			}
 		}
 	}
+	// Holding blobMu until the row is written keeps removeBlobs from
+	// deleting a blob this upload is about to use.
+	s.blobMu.RLock()
+	defer s.blobMu.RUnlock()
 	dst := s.blobPath(f.SHA256)
 	if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
@@ -236,6 +240,11 @@ func unlinkFiles(tx *sql.Tx, messageID int64) ([]string, error) {
 // removeBlobs deletes blobs after the commit, unless an upload has reused
 // one meanwhile.
 func (s *Service) removeBlobs(ctx context.Context, shas []string) {
+	if len(shas) == 0 {
+		return
+	}
+	s.blobMu.Lock()
+	defer s.blobMu.Unlock()
 	for _, sha := range shas {
 		var inUse bool
 		if err := s.db.Reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ? AND deleted_at IS NULL)`, sha).

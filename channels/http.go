@@ -271,9 +271,9 @@ func (h *Handler) page(c *gin.Context, backwards bool) (Page, error) {
 	if err != nil {
 		return p, err
 	}
-	if cur > 0 && backwards {
+	if cur > 0 && backwards && p.Before == 0 {
 		p.Before = cur
-	} else if cur > 0 {
+	} else if cur > 0 && !backwards && p.After == 0 {
 		p.After = cur
 	}
 	limit, err := queryInt(c, "limit")

@@ -543,7 +543,11 @@ func (s *Service) DeleteMessage(ctx context.Context, actor *Actor, id int64) err
 			return err
 		}
 		if m.ThreadID != nil {
-			if _, err := tx.Exec(`UPDATE messages SET reply_count = reply_count - 1 WHERE id = ?`, *m.ThreadID); err != nil {
+			// The reply is already marked deleted, so last_reply_at falls back
+			// to the newest reply left (NULL when none is).
+			if _, err := tx.Exec(`UPDATE messages SET reply_count = reply_count - 1,
+				last_reply_at = (SELECT MAX(created_at) FROM messages WHERE thread_id = ?1 AND deleted_at IS NULL)
+				WHERE id = ?1`, *m.ThreadID); err != nil {
 				return err
 			}
 		}

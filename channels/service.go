@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -29,6 +30,9 @@ type Service struct {
 	opts Options
 	// Log is the event log; readers follow it.
 	Log *Log
+
+	blobMu  sync.RWMutex // uploads (read) against blob removal (write)
+	touched sync.Map     // token id -> time.Time its last_used_at was written
 }
 
 // New returns a Service over db, whose core migrations must have run.

@@ -95,7 +95,8 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, string, er
 			return err
 		}
 		admin := people == 0
-		if !admin && !s.opts.OpenSignup || in.InviteCode != "" {
+		invited := !admin && !s.opts.OpenSignup || in.InviteCode != ""
+		if invited {
 			if err := useInvite(tx, in.InviteCode); err != nil {
 				return err
 			}
@@ -103,6 +104,11 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, string, er
 		userID, err = insertUser(tx, in, hash, admin)
 		if err != nil {
 			return err
+		}
+		if invited {
+			if _, err := tx.Exec(`UPDATE invites SET used_by = ? WHERE hash = ?`, userID, HashSecret(in.InviteCode)); err != nil {
+				return err
+			}
 		}
 		_, err = insertToken(tx, userID, TokenSession, "session", session, time.Now().Add(s.opts.SessionTTL).UnixMilli())
 		return err
@@ -217,7 +223,7 @@ func (s *Service) Logout(ctx context.Context, actor *Actor) error {
 	})
 }
 
-const selectActor = `SELECT t.id, t.kind, t.expires_at, u.id, u.username, u.display_name, u.email, u.kind, u.is_admin,
+const selectActor = `SELECT t.id, t.kind, t.expires_at, t.last_used_at, u.id, u.username, u.display_name, u.email, u.kind, u.is_admin,
 	u.status_text, u.status_emoji, u.deactivated_at IS NOT NULL, u.created_at, u.updated_at
 FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`
 
@@ -228,9 +234,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 		return nil, newErr(ErrUnauthenticated, "not_authenticated", "authentication required")
 	}
 	var a Actor
-	var expires sql.NullInt64
+	var expires, lastUsed sql.NullInt64
 	u := &a.User
-	err := s.db.Reader.QueryRowContext(ctx, selectActor, HashSecret(token)).Scan(&a.TokenID, &a.TokenKind, &expires,
+	err := s.db.Reader.QueryRowContext(ctx, selectActor, HashSecret(token)).Scan(&a.TokenID, &a.TokenKind, &expires, &lastUsed,
 		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText, &u.StatusEmoji,
 		&u.Deactivated, &u.CreatedAt, &u.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (u.Deactivated || expires.Valid && expires.Int64 < nowMillis()) {
@@ -239,7 +245,34 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
+	s.touchToken(a.TokenID, lastUsed.Int64)
 	return &a, nil
+}
+
+// touchGranularity is how stale a token's last_used_at may get: writing it
+// on every request would put a write on every read.
+const touchGranularity = time.Minute
+
+// touchToken records that a token was used, at most once a minute per token,
+// without making the request wait for the write.
+func (s *Service) touchToken(id, lastUsed int64) {
+	now := time.Now()
+	if now.UnixMilli()-lastUsed < touchGranularity.Milliseconds() {
+		return
+	}
+	if prev, ok := s.touched.Load(id); ok && now.Sub(prev.(time.Time)) < touchGranularity {
+		return
+	}
+	s.touched.Store(id, now)
+	go func() {
+		err := s.db.Write(context.Background(), func(tx *sql.Tx) error {
+			_, err := tx.Exec(`UPDATE tokens SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), id)
+			return err
+		})
+		if err != nil && !errors.Is(err, errClosed) {
+			s.log.Warn("record token use", "token_id", id, "err", err)
+		}
+	}()
 }
 
 // User returns one user by id.

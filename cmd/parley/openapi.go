@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -23,11 +24,12 @@ func loadOpenAPI() (*openapi3.T, error) {
 	return doc, nil
 }
 
-// openAPIJSON is the document served at /api/v1/openapi.json.
-func openAPIJSON() ([]byte, error) {
+// openAPIJSON is the document served at /api/v1/openapi.json. The embedded
+// file never changes, so it is loaded and validated once per process.
+var openAPIJSON = sync.OnceValues(func() ([]byte, error) {
 	doc, err := loadOpenAPI()
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(doc)
-}
+})
