@@ -47,7 +47,7 @@ func validateTopic(field, s string) error {
 func (s *Service) loadChannel(ctx context.Context, actor *Actor, id int64) (*Channel, bool, error) {
 	var c Channel
 	var member bool
-	err := scanChannel(s.db.Reader.QueryRowContext(ctx, `SELECT `+channelColumns+`,
+	err := scanChannel(s.db.ReadRow(ctx, `SELECT `+channelColumns+`,
 		EXISTS (SELECT 1 FROM members m WHERE m.channel_id = c.id AND m.user_id = ?)
 		FROM channels c WHERE c.id = ?`, actor.ID, id), &c, &member)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && c.Private && !member {
@@ -107,7 +107,7 @@ func (s *Service) Channel(ctx context.Context, actor *Actor, id int64) (*Channel
 // ChannelByName returns a named channel the actor may read.
 func (s *Service) ChannelByName(ctx context.Context, actor *Actor, name string) (*Channel, error) {
 	var id int64
-	err := s.db.Reader.QueryRowContext(ctx, `SELECT id FROM channels WHERE name = ?`, name).Scan(&id)
+	err := s.db.ReadRow(ctx, `SELECT id FROM channels WHERE name = ?`, name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, NotFound("channel")
 	}
@@ -143,7 +143,7 @@ func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel
 	now := nowMillis()
 	c := &Channel{Name: in.Name, Kind: kind, Private: in.Private, Topic: in.Topic, Purpose: in.Purpose,
 		CreatorID: actor.ID, CreatedAt: now, UpdatedAt: now, MemberCount: 1, IsMember: true}
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`INSERT INTO channels (name, kind, topic, purpose, creator_id, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Name, c.Kind, c.Topic, c.Purpose, c.CreatorID, now, now)
 		if IsUniqueViolation(err) {
@@ -167,7 +167,7 @@ func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel
 	return c, nil
 }
 
-func insertMember(tx *sql.Tx, channelID, userID int64) error {
+func insertMember(tx *Tx, channelID, userID int64) error {
 	// A new member starts with everything already posted marked read.
 	_, err := tx.Exec(`INSERT INTO members (channel_id, user_id, joined_at, last_read_id)
 		VALUES (?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, channelID, userID, nowMillis(), channelID)
@@ -276,7 +276,7 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *Actor, id int64, p C
 		c.Purpose = *p.Purpose
 	}
 	c.UpdatedAt = nowMillis()
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		var name any
 		if !c.IsConversation() {
 			name = c.Name
@@ -331,7 +331,7 @@ func (s *Service) SetArchived(ctx context.Context, actor *Actor, id int64, archi
 		typ, at, c.ArchivedAt = EventChannelArchived, now, &now
 	}
 	c.UpdatedAt = now
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(`UPDATE channels SET archived_at = ?, updated_at = ? WHERE id = ?`, at, now, id); err != nil {
 			return err
 		}
@@ -369,7 +369,7 @@ func (s *Service) Join(ctx context.Context, actor *Actor, id int64) (*Channel, e
 }
 
 func (s *Service) addMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`INSERT OR IGNORE INTO members (channel_id, user_id, joined_at, last_read_id)
 			VALUES (?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, c.ID, userID, nowMillis(), c.ID)
 		if err != nil {
@@ -405,7 +405,7 @@ func (s *Service) Leave(ctx context.Context, actor *Actor, id int64) error {
 }
 
 func (s *Service) removeMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`DELETE FROM members WHERE channel_id = ? AND user_id = ?`, c.ID, userID)
 		if err != nil {
 			return err
@@ -524,7 +524,7 @@ func (s *Service) OpenDM(ctx context.Context, actor *Actor, userIDs []int64) (c 
 		kind = ChannelGroupDM
 	}
 	var id int64
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		err := tx.QueryRow(`SELECT id FROM channels WHERE dm_key = ?`, key).Scan(&id)
 		if err == nil {
 			return nil
@@ -575,14 +575,14 @@ func (s *Service) MarkRead(ctx context.Context, actor *Actor, channelID, message
 		return Forbidden("not_in_channel", "join the channel first")
 	}
 	var inChannel bool
-	if err := s.db.Reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = ? AND channel_id = ?)`,
+	if err := s.db.ReadRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = ? AND channel_id = ?)`,
 		messageID, channelID).Scan(&inChannel); err != nil {
 		return fmt.Errorf("check message %d: %w", messageID, err)
 	}
 	if !inChannel {
 		return NotFound("message")
 	}
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(`UPDATE members SET last_read_id = ? WHERE channel_id = ? AND user_id = ?`,
 			messageID, channelID, actor.ID); err != nil {
 			return err

@@ -16,7 +16,7 @@ var errClosed = errors.New("database is closed")
 
 type writeReq struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(tx *Tx) error
 	done chan error
 }
 
@@ -24,6 +24,7 @@ type writeReq struct {
 // the writes that queue up meanwhile into a single commit.
 type committer struct {
 	db    *sql.DB
+	stmts *stmtCache
 	reqs  chan *writeReq
 	quit  chan struct{}
 	wg    sync.WaitGroup
@@ -37,7 +38,7 @@ type committer struct {
 }
 
 func newCommitter(db *sql.DB) *committer {
-	c := &committer{db: db, reqs: make(chan *writeReq, maxBatch), quit: make(chan struct{})}
+	c := &committer{db: db, stmts: newStmtCache(db), reqs: make(chan *writeReq, maxBatch), quit: make(chan struct{})}
 	c.wg.Add(1)
 	go c.loop()
 	return c
@@ -49,7 +50,7 @@ func (c *committer) onCommit(f func()) {
 	c.mu.Unlock()
 }
 
-func (c *committer) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (c *committer) do(ctx context.Context, fn func(tx *Tx) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	c.closing.RLock()
 	if c.closed {
@@ -74,6 +75,7 @@ func (c *committer) stop() {
 	c.closing.Unlock()
 	close(c.quit)
 	c.wg.Wait()
+	c.stmts.close()
 }
 
 func (c *committer) loop() {
@@ -135,10 +137,18 @@ func (c *committer) run(batch []*writeReq) {
 
 // runTx runs the batch in one transaction and returns how many writes succeeded.
 func (c *committer) runTx(batch []*writeReq, errs []error) (int, error) {
-	tx, err := c.db.BeginTx(context.Background(), nil)
+	sqlTx, err := c.db.BeginTx(context.Background(), nil)
 	if err != nil {
 		return 0, fmt.Errorf("begin write: %w", err)
 	}
+	tx := &Tx{Tx: sqlTx, stmts: c.stmts}
+	// Statements first met in this transaction are prepared for next time
+	// once the connection is free again.
+	defer func() {
+		for q := range tx.missed {
+			_, _ = c.stmts.prepare(q)
+		}
+	}()
 	ok := 0
 	single := len(batch) == 1
 	for i, req := range batch {
@@ -160,7 +170,7 @@ func (c *committer) runTx(batch []*writeReq, errs []error) (int, error) {
 			return 0, fmt.Errorf("savepoint: %w", err)
 		}
 		if errs[i] = call(req.fn, tx); errs[i] != nil {
-			if _, err := tx.Exec("ROLLBACK TO w; RELEASE w"); err != nil {
+			if err := rollbackTo(tx); err != nil {
 				_ = tx.Rollback()
 				return 0, fmt.Errorf("rollback to savepoint: %w", err)
 			}
@@ -183,11 +193,19 @@ func (c *committer) runTx(batch []*writeReq, errs []error) (int, error) {
 }
 
 // call runs fn, turning a panic into an error so the commit loop survives it.
-func call(fn func(tx *sql.Tx) error, tx *sql.Tx) (err error) {
+func call(fn func(tx *Tx) error, tx *Tx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("write panicked: %v", r)
 		}
 	}()
 	return fn(tx)
+}
+
+func rollbackTo(tx *Tx) error {
+	if _, err := tx.Exec("ROLLBACK TO w"); err != nil {
+		return err
+	}
+	_, err := tx.Exec("RELEASE w")
+	return err
 }

@@ -2,7 +2,6 @@ package channels
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -31,7 +30,7 @@ func TestDB_Write(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				errs[i] = db.Write(ctx, func(tx *sql.Tx) error {
+				errs[i] = db.Write(ctx, func(tx *Tx) error {
 					if _, err := tx.Exec(`INSERT INTO kv VALUES (?, 'x')`, fmt.Sprint("k", i)); err != nil {
 						return err
 					}
@@ -54,11 +53,11 @@ func TestDB_Write(t *testing.T) {
 	})
 
 	t.Run("a panicking write is an error and the loop survives", func(t *testing.T) {
-		err := db.Write(ctx, func(tx *sql.Tx) error { panic("boom") })
+		err := db.Write(ctx, func(tx *Tx) error { panic("boom") })
 		if err == nil {
 			t.Fatal("want an error")
 		}
-		if err := db.Write(ctx, func(tx *sql.Tx) error {
+		if err := db.Write(ctx, func(tx *Tx) error {
 			_, err := tx.Exec(`INSERT INTO kv VALUES ('after-panic', 'x')`)
 			return err
 		}); err != nil {
@@ -70,8 +69,8 @@ func TestDB_Write(t *testing.T) {
 		var mu sync.Mutex
 		calls := 0
 		db.OnCommit(func() { mu.Lock(); calls++; mu.Unlock() })
-		_ = db.Write(ctx, func(tx *sql.Tx) error { return errors.New("nothing") })
-		if err := db.Write(ctx, func(tx *sql.Tx) error {
+		_ = db.Write(ctx, func(tx *Tx) error { return errors.New("nothing") })
+		if err := db.Write(ctx, func(tx *Tx) error {
 			_, err := tx.Exec(`INSERT INTO kv VALUES ('hooked', 'x')`)
 			return err
 		}); err != nil {
@@ -87,7 +86,7 @@ func TestDB_Write(t *testing.T) {
 	t.Run("closed database refuses writes", func(t *testing.T) {
 		s2 := newTestService(t)
 		s2.db.Close()
-		if err := s2.db.Write(ctx, func(tx *sql.Tx) error { return nil }); !errors.Is(err, errClosed) {
+		if err := s2.db.Write(ctx, func(tx *Tx) error { return nil }); !errors.Is(err, errClosed) {
 			t.Errorf("err = %v, want errClosed", err)
 		}
 	})

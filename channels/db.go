@@ -19,6 +19,7 @@ type DB struct {
 	Path   string
 	Reader *sql.DB
 	writer *sql.DB
+	reads  *stmtCache
 	commit *committer
 	mu     sync.Mutex
 	closed bool
@@ -71,7 +72,7 @@ func OpenDB(path string, sync Sync) (*DB, error) {
 	reader.SetMaxIdleConns(8)
 	reader.SetConnMaxLifetime(0)
 
-	db := &DB{Path: path, Reader: reader, writer: writer}
+	db := &DB{Path: path, Reader: reader, writer: writer, reads: newStmtCache(reader)}
 	db.commit = newCommitter(writer)
 	return db, nil
 }
@@ -85,6 +86,7 @@ func (db *DB) Close() error {
 	}
 	db.closed = true
 	db.commit.stop()
+	db.reads.close()
 	return errors.Join(db.Reader.Close(), db.writer.Close())
 }
 
@@ -92,7 +94,7 @@ func (db *DB) Close() error {
 // SQLite transaction (each in its own savepoint, so one failure does not undo
 // the others); Write returns only after that transaction has committed.
 // fn must be quick and must not call the network.
-func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.commit.do(ctx, fn)
 }
 

@@ -75,7 +75,7 @@ const insertEvent = `INSERT INTO events (type, scope, channel_id, actor_id, subj
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 // appendEvent writes ev in the caller's transaction and returns its seq.
-func appendEvent(tx *sql.Tx, ev newEvent) (int64, error) {
+func appendEvent(tx *Tx, ev newEvent) (int64, error) {
 	payload, err := json.Marshal(ev.Data)
 	if err != nil {
 		return 0, fmt.Errorf("encode %s event: %w", ev.Type, err)
@@ -140,7 +140,7 @@ func scanEvents(rows *sql.Rows) ([]Event, error) {
 
 // Head returns the newest seq, and the oldest still kept (0 when empty).
 func (l *Log) Head(ctx context.Context) (head, oldest int64, err error) {
-	err = l.db.Reader.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 0) FROM events`).Scan(&head, &oldest)
+	err = l.db.ReadRow(ctx, `SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 0) FROM events`).Scan(&head, &oldest)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read event log head: %w", err)
 	}
@@ -150,7 +150,7 @@ func (l *Log) Head(ctx context.Context) (head, oldest int64, err error) {
 // Prune deletes events older than the cutoff, and returns how many.
 func (l *Log) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
 	var n int64
-	err := l.db.Write(ctx, func(tx *sql.Tx) error {
+	err := l.db.Write(ctx, func(tx *Tx) error {
 		// Keep the newest event so the head survives pruning.
 		res, err := tx.Exec(`DELETE FROM events WHERE created_at < ? AND seq < (SELECT MAX(seq) FROM events)`, olderThan.UnixMilli())
 		if err != nil {

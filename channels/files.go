@@ -99,7 +99,7 @@ func (s *Service) UploadFile(ctx context.Context, actor *Actor, name string, r i
 			return nil, fmt.Errorf("upload: store blob: %w", err)
 		}
 	}
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`INSERT INTO files (uploader_id, name, content_type, size, sha256, width, height, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, f.UploaderID, f.Name, f.ContentType, f.Size, f.SHA256, f.Width, f.Height, f.CreatedAt)
 		if err != nil {
@@ -156,7 +156,7 @@ const canReadFile = `(f.uploader_id = ?1 OR EXISTS (SELECT 1 FROM message_files 
 // actor may read it.
 func (s *Service) File(ctx context.Context, actor *Actor, id int64) (*File, *os.File, error) {
 	var f File
-	err := scanFile(s.db.Reader.QueryRowContext(ctx, `SELECT `+fileColumns+` FROM files f
+	err := scanFile(s.db.ReadRow(ctx, `SELECT `+fileColumns+` FROM files f
 		WHERE f.id = ?2 AND f.deleted_at IS NULL AND `+canReadFile, actor.ID, id), &f)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, NotFound("file")
@@ -182,7 +182,7 @@ func (s *Service) attachableFiles(ctx context.Context, actor *Actor, ids []int64
 		}
 		seen[id] = true
 		var f File
-		err := scanFile(s.db.Reader.QueryRowContext(ctx, `SELECT `+fileColumns+` FROM files f
+		err := scanFile(s.db.ReadRow(ctx, `SELECT `+fileColumns+` FROM files f
 			WHERE f.id = ?2 AND f.deleted_at IS NULL AND `+canReadFile, actor.ID, id), &f)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, newErr(ErrNotFound, "file_not_found", fmt.Sprintf("file %d not found", id))
@@ -197,7 +197,7 @@ func (s *Service) attachableFiles(ctx context.Context, actor *Actor, ids []int64
 
 // unlinkFiles detaches a deleted message's files, deletes those no longer
 // shared anywhere, and returns the hashes of blobs nothing uses any more.
-func unlinkFiles(tx *sql.Tx, messageID int64) ([]string, error) {
+func unlinkFiles(tx *Tx, messageID int64) ([]string, error) {
 	rows, err := tx.Query(`SELECT file_id FROM message_files WHERE message_id = ?`, messageID)
 	if err != nil {
 		return nil, err
@@ -247,7 +247,7 @@ func (s *Service) removeBlobs(ctx context.Context, shas []string) {
 	defer s.blobMu.Unlock()
 	for _, sha := range shas {
 		var inUse bool
-		if err := s.db.Reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ? AND deleted_at IS NULL)`, sha).
+		if err := s.db.ReadRow(ctx, `SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ? AND deleted_at IS NULL)`, sha).
 			Scan(&inUse); err != nil || inUse {
 			continue
 		}

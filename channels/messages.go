@@ -96,23 +96,31 @@ func jsonArray(raw json.RawMessage, field string, max int) (json.RawMessage, err
 	return raw, nil
 }
 
-// postTarget is what posting needs to know about a channel, read cheaply.
-func (s *Service) postTarget(ctx context.Context, actorID, channelID int64) (kind string, err error) {
+// postTargetSQL reads what writing into a channel depends on: its kind,
+// whether it is archived, and whether the actor is a member.
+const postTargetSQL = `SELECT kind, archived_at IS NOT NULL,
+	EXISTS (SELECT 1 FROM members WHERE channel_id = c.id AND user_id = ?) FROM channels c WHERE id = ?`
+
+// postTarget checks that the actor may write into a channel.
+func (s *Service) postTarget(ctx context.Context, actorID, channelID int64) error {
+	return checkPostTarget(s.db.ReadRow(ctx, postTargetSQL, actorID, channelID))
+}
+
+func checkPostTarget(row *sql.Row) error {
+	var kind string
 	var archived, member bool
-	err = s.db.Reader.QueryRowContext(ctx, `SELECT kind, archived_at IS NOT NULL,
-		EXISTS (SELECT 1 FROM members WHERE channel_id = c.id AND user_id = ?) FROM channels c WHERE id = ?`,
-		actorID, channelID).Scan(&kind, &archived, &member)
+	err := row.Scan(&kind, &archived, &member)
 	switch {
 	case errors.Is(err, sql.ErrNoRows), err == nil && kind != ChannelPublic && !member:
-		return "", NotFound("channel")
+		return NotFound("channel")
 	case err != nil:
-		return "", fmt.Errorf("load channel %d: %w", channelID, err)
+		return fmt.Errorf("load channel: %w", err)
 	case !member:
-		return "", Forbidden("not_in_channel", "join the channel first")
+		return Forbidden("not_in_channel", "join the channel first")
 	case archived:
-		return "", Forbidden("channel_archived", "the channel is archived")
+		return Forbidden("channel_archived", "the channel is archived")
 	}
-	return kind, nil
+	return nil
 }
 
 // PostMessage posts a message or thread reply as the actor. created is false
@@ -126,9 +134,6 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 	}
 	if len(in.FileIDs) > maxFiles {
 		return nil, false, Invalid("too_many_files", "file_ids", "at most %d files per message", maxFiles)
-	}
-	if _, err := s.postTarget(ctx, actor.ID, channelID); err != nil {
-		return nil, false, err
 	}
 	msg := &Message{ChannelID: channelID, UserID: actor.ID, Text: in.Text, Markup: in.Markup, Attachments: in.Attachments,
 		Blocks: in.Blocks, Props: in.Props, Reactions: []Reaction{}, Files: []File{}}
@@ -152,8 +157,13 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 	}
 
 	var replayID int64
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		now := nowMillis()
+		// Checked in the transaction: the writer's page cache is warm, and
+		// membership cannot change between the check and the insert.
+		if err := checkPostTarget(tx.QueryRow(postTargetSQL, actor.ID, channelID)); err != nil {
+			return err
+		}
 		if in.IdempotencyKey != "" {
 			err := tx.QueryRow(`SELECT message_id FROM idempotency_keys WHERE user_id = ? AND key = ? AND created_at > ?`,
 				actor.ID, in.IdempotencyKey, now-idempotencyWindow.Milliseconds()).Scan(&replayID)
@@ -190,7 +200,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertMessage writes msg with its mentions, files, idempotency key and
 // message.created event, and sets msg.ID.
-func insertMessage(tx *sql.Tx, msg *Message, idemKey string) error {
+func insertMessage(tx *Tx, msg *Message, idemKey string) error {
 	res, err := tx.Exec(insertMessageSQL, msg.ChannelID, msg.UserID, msg.ThreadID, msg.Text, msg.Markup,
 		nullJSON(msg.Attachments), nullJSON(msg.Blocks), nullJSON(msg.Props), msg.CreatedAt)
 	if err != nil {
@@ -225,7 +235,7 @@ func insertMessage(tx *sql.Tx, msg *Message, idemKey string) error {
 	return err
 }
 
-func insertMentions(tx *sql.Tx, msg *Message) error {
+func insertMentions(tx *Tx, msg *Message) error {
 	const q = `INSERT INTO mentions (message_id, channel_id, user_id, kind) VALUES (?, ?, ?, ?)`
 	for _, uid := range msg.Mentions.UserIDs {
 		if _, err := tx.Exec(q, msg.ID, msg.ChannelID, uid, "user"); err != nil {
@@ -258,7 +268,7 @@ func (s *Service) threadRoot(ctx context.Context, channelID, id int64) (int64, e
 	var ch int64
 	var root sql.NullInt64
 	var deleted bool
-	err := s.db.Reader.QueryRowContext(ctx, `SELECT channel_id, thread_id, deleted_at IS NOT NULL FROM messages WHERE id = ?`, id).
+	err := s.db.ReadRow(ctx, `SELECT channel_id, thread_id, deleted_at IS NOT NULL FROM messages WHERE id = ?`, id).
 		Scan(&ch, &root, &deleted)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (ch != channelID || deleted) {
 		return 0, newErr(ErrNotFound, "thread_not_found", "the thread's message is not in this channel")
@@ -289,7 +299,7 @@ func (s *Service) resolveMentions(ctx context.Context, text, markup string) (Men
 	}
 	for _, name := range p.Usernames {
 		var id int64
-		err := s.db.Reader.QueryRowContext(ctx, `SELECT id FROM users WHERE username = ?`, name).Scan(&id)
+		err := s.db.ReadRow(ctx, `SELECT id FROM users WHERE username = ?`, name).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -300,7 +310,7 @@ func (s *Service) resolveMentions(ctx context.Context, text, markup string) (Men
 	}
 	for _, id := range p.UserIDs {
 		var exists bool
-		if err := s.db.Reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, id).Scan(&exists); err != nil {
+		if err := s.db.ReadRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, id).Scan(&exists); err != nil {
 			return out, fmt.Errorf("resolve mention of %d: %w", id, err)
 		}
 		if exists {
@@ -313,7 +323,7 @@ func (s *Service) resolveMentions(ctx context.Context, text, markup string) (Men
 // message loads one message without checking access.
 func (s *Service) message(ctx context.Context, id int64) (*Message, error) {
 	var m Message
-	err := scanMessage(s.db.Reader.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id), &m)
+	err := scanMessage(s.db.ReadRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id), &m)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, NotFound("message")
 	}
@@ -460,7 +470,7 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	if m.UserID != actor.ID {
 		return nil, Forbidden("not_author", "only the author can edit a message")
 	}
-	if _, err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {
+	if err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {
 		return nil, err
 	}
 	if e.Text != nil {
@@ -480,7 +490,7 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	}
 	now := nowMillis()
 	m.EditedAt = &now
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`UPDATE messages SET text = ?, attachments = ?, blocks = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL`,
 			m.Text, nullJSON(m.Attachments), nullJSON(m.Blocks), now, id)
 		if err != nil {
@@ -525,7 +535,7 @@ func (s *Service) DeleteMessage(ctx context.Context, actor *Actor, id int64) err
 		return Forbidden("not_author", "only the author or an admin can delete a message")
 	}
 	var orphans []string
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`UPDATE messages SET text = '', attachments = NULL, blocks = NULL, props = NULL, deleted_at = ?
 			WHERE id = ? AND deleted_at IS NULL`, nowMillis(), id)
 		if err != nil {

@@ -2,7 +2,6 @@ package channels
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -47,8 +46,9 @@ func (db *DB) Migrate(ctx context.Context, component string, files fs.FS) error 
 		if err != nil {
 			return fmt.Errorf("read migration %s/%s: %w", component, step.file, err)
 		}
-		err = db.Write(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.Exec(string(body)); err != nil {
+		err = db.Write(ctx, func(tx *Tx) error {
+			// A migration file holds several statements: run it unprepared.
+			if _, err := tx.Tx.Exec(string(body)); err != nil {
 				return err
 			}
 			_, err := tx.Exec(`INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)`,

@@ -26,7 +26,7 @@ func (s *Service) React(ctx context.Context, actor *Actor, messageID int64, emoj
 	if err != nil {
 		return err
 	}
-	if _, err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {
+	if err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {
 		return err
 	}
 	typ, q := EventReactionAdded, `INSERT OR IGNORE INTO reactions (message_id, emoji, user_id, created_at) VALUES (?, ?, ?, ?)`
@@ -35,7 +35,7 @@ func (s *Service) React(ctx context.Context, actor *Actor, messageID int64, emoj
 		typ, q = EventReactionRemoved, `DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`
 		args = args[:3]
 	}
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(q, args...)
 		if err != nil {
 			return err

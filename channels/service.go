@@ -2,7 +2,6 @@ package channels
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -31,6 +30,7 @@ type Service struct {
 	// Log is the event log; readers follow it.
 	Log *Log
 
+	auth    *authCache
 	blobMu  sync.RWMutex // uploads (read) against blob removal (write)
 	touched sync.Map     // token id -> time.Time its last_used_at was written
 }
@@ -49,7 +49,7 @@ func New(db *DB, logger *slog.Logger, opts Options) *Service {
 	if opts.EventRetention == 0 {
 		opts.EventRetention = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, log: logger, opts: opts, Log: newLog(db)}
+	return &Service{db: db, log: logger, opts: opts, Log: newLog(db), auth: newAuthCache()}
 }
 
 // DB returns the shared database handles, for packages that keep their own tables.
@@ -82,7 +82,7 @@ func (s *Service) maintain(ctx context.Context) error {
 		return err
 	}
 	now := nowMillis()
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
+	return s.db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, now-idempotencyWindow.Milliseconds()); err != nil {
 			return fmt.Errorf("prune idempotency keys: %w", err)
 		}

@@ -89,7 +89,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, string, er
 	}
 	var userID int64
 	session := NewSecret(PrefixSession)
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		var people int
 		if err := tx.QueryRow(`SELECT COUNT(*) FROM users WHERE kind = 'person'`).Scan(&people); err != nil {
 			return err
@@ -120,7 +120,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, string, er
 	return u, session, err
 }
 
-func useInvite(tx *sql.Tx, code string) error {
+func useInvite(tx *Tx, code string) error {
 	if code == "" {
 		return Forbidden("signup_closed", "sign-up needs an invite from an admin")
 	}
@@ -135,7 +135,7 @@ func useInvite(tx *sql.Tx, code string) error {
 	return nil
 }
 
-func insertUser(tx *sql.Tx, in SignupInput, hash []byte, admin bool) (int64, error) {
+func insertUser(tx *Tx, in SignupInput, hash []byte, admin bool) (int64, error) {
 	now := nowMillis()
 	res, err := tx.Exec(`INSERT INTO users (username, display_name, email, password_hash, kind, is_admin, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 'person', ?, ?, ?)`, in.Username, in.DisplayName, in.Email, string(hash), admin, now, now)
@@ -148,7 +148,7 @@ func insertUser(tx *sql.Tx, in SignupInput, hash []byte, admin bool) (int64, err
 	return res.LastInsertId()
 }
 
-func insertToken(tx *sql.Tx, userID int64, kind, name, secret string, expiresAt int64) (int64, error) {
+func insertToken(tx *Tx, userID int64, kind, name, secret string, expiresAt int64) (int64, error) {
 	var exp any
 	if expiresAt > 0 {
 		exp = expiresAt
@@ -172,7 +172,7 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, adm
 		return nil, fmt.Errorf("hash password: %w", err)
 	}
 	var id int64
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		id, err = insertUser(tx, in, hash, admin)
 		return err
 	})
@@ -187,7 +187,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 	var id int64
 	var hash string
 	var deactivated bool
-	err := s.db.Reader.QueryRowContext(ctx,
+	err := s.db.ReadRow(ctx,
 		`SELECT id, password_hash, deactivated_at IS NOT NULL FROM users WHERE username = ? AND kind = 'person'`,
 		strings.TrimSpace(strings.ToLower(username))).Scan(&id, &hash, &deactivated)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -204,7 +204,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 		return nil, "", Forbidden("account_deactivated", "this account is deactivated")
 	}
 	session := NewSecret(PrefixSession)
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		_, err := insertToken(tx, id, TokenSession, "session", session, time.Now().Add(s.opts.SessionTTL).UnixMilli())
 		return err
 	})
@@ -217,7 +217,8 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 
 // Logout revokes the token the actor authenticated with.
 func (s *Service) Logout(ctx context.Context, actor *Actor) error {
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
+	defer s.auth.forget(0, actor.TokenID)
+	return s.db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.Exec(`DELETE FROM tokens WHERE id = ?`, actor.TokenID)
 		return err
 	})
@@ -233,10 +234,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 	if token == "" {
 		return nil, newErr(ErrUnauthenticated, "not_authenticated", "authentication required")
 	}
+	hash := HashSecret(token)
+	if e, ok := s.auth.get(string(hash)); ok {
+		s.touchToken(e.actor.TokenID, e.lastUsed)
+		a := e.actor
+		return &a, nil
+	}
+	gen := s.auth.generation()
 	var a Actor
 	var expires, lastUsed sql.NullInt64
 	u := &a.User
-	err := s.db.Reader.QueryRowContext(ctx, selectActor, HashSecret(token)).Scan(&a.TokenID, &a.TokenKind, &expires, &lastUsed,
+	err := s.db.ReadRow(ctx, selectActor, hash).Scan(&a.TokenID, &a.TokenKind, &expires, &lastUsed,
 		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText, &u.StatusEmoji,
 		&u.Deactivated, &u.CreatedAt, &u.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (u.Deactivated || expires.Valid && expires.Int64 < nowMillis()) {
@@ -245,6 +253,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
+	s.auth.put(string(hash), authEntry{actor: a, expires: expires.Int64, lastUsed: lastUsed.Int64}, gen)
 	s.touchToken(a.TokenID, lastUsed.Int64)
 	return &a, nil
 }
@@ -265,7 +274,7 @@ func (s *Service) touchToken(id, lastUsed int64) {
 	}
 	s.touched.Store(id, now)
 	go func() {
-		err := s.db.Write(context.Background(), func(tx *sql.Tx) error {
+		err := s.db.Write(context.Background(), func(tx *Tx) error {
 			_, err := tx.Exec(`UPDATE tokens SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), id)
 			return err
 		})
@@ -278,7 +287,7 @@ func (s *Service) touchToken(id, lastUsed int64) {
 // User returns one user by id.
 func (s *Service) User(ctx context.Context, id int64) (*User, error) {
 	var u User
-	err := scanUser(s.db.Reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id), &u)
+	err := scanUser(s.db.ReadRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id), &u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, NotFound("user")
 	}
@@ -291,7 +300,7 @@ func (s *Service) User(ctx context.Context, id int64) (*User, error) {
 // UserByName returns one user by username.
 func (s *Service) UserByName(ctx context.Context, username string) (*User, error) {
 	var u User
-	err := scanUser(s.db.Reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username), &u)
+	err := scanUser(s.db.ReadRow(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username), &u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, NotFound("user")
 	}
@@ -352,20 +361,21 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *Actor, p ProfilePatc
 		}
 	}
 	u.UpdatedAt = nowMillis()
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(`UPDATE users SET display_name = ?, status_text = ?, status_emoji = ?, updated_at = ? WHERE id = ?`,
 			u.DisplayName, u.StatusText, u.StatusEmoji, u.UpdatedAt, u.ID); err != nil {
 			return err
 		}
 		return appendUserUpdated(tx, actor.ID, &u)
 	})
+	s.auth.forget(u.ID, 0)
 	if err != nil {
 		return nil, fmt.Errorf("update profile of %d: %w", u.ID, err)
 	}
 	return &u, nil
 }
 
-func appendUserUpdated(tx *sql.Tx, actorID int64, u *User) error {
+func appendUserUpdated(tx *Tx, actorID int64, u *User) error {
 	public := *u
 	public.Email = ""
 	_, err := appendEvent(tx, newEvent{Type: EventUserUpdated, Scope: ScopeAll, ActorID: actorID, SubjectID: u.ID, Data: public})
@@ -385,7 +395,7 @@ func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, act
 	if err != nil {
 		return nil, err
 	}
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *Tx) error {
 		now := nowMillis()
 		var deactivatedAt any
 		if !active {
@@ -400,6 +410,7 @@ func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, act
 		u.Deactivated, u.UpdatedAt = !active, now
 		return appendUserUpdated(tx, actor.ID, u)
 	})
+	s.auth.forget(userID, 0)
 	if err != nil {
 		return nil, fmt.Errorf("set user %d active=%v: %w", userID, active, err)
 	}
@@ -435,7 +446,7 @@ func (s *Service) issueToken(ctx context.Context, userID int64, kind, prefix, na
 		expires = time.Now().Add(ttl).UnixMilli()
 	}
 	var id int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) (err error) {
+	err := s.db.Write(ctx, func(tx *Tx) (err error) {
 		id, err = insertToken(tx, userID, kind, name, secret, expires)
 		return err
 	})
@@ -470,7 +481,8 @@ func (s *Service) Tokens(ctx context.Context, actor *Actor) ([]Token, error) {
 
 // DeleteToken revokes one of the actor's personal access tokens.
 func (s *Service) DeleteToken(ctx context.Context, actor *Actor, id int64) error {
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
+	defer s.auth.forget(0, id)
+	return s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, id, actor.ID, TokenPersonal)
 		if err != nil {
 			return fmt.Errorf("delete token %d: %w", id, err)
@@ -492,7 +504,7 @@ func (s *Service) CreateInvite(ctx context.Context, actor *Actor, ttl time.Durat
 	}
 	code := NewSecret(PrefixInvite)
 	inv := &Invite{Code: code, CreatedBy: actor.ID, CreatedAt: nowMillis(), ExpiresAt: time.Now().Add(ttl).UnixMilli()}
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`INSERT INTO invites (hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 			HashSecret(code), actor.ID, inv.CreatedAt, inv.ExpiresAt)
 		if err != nil {

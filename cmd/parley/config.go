@@ -18,6 +18,7 @@ import (
 type Config struct {
 	Listen         string
 	PublicURL      string
+	TrustedProxies string
 	DataDir        string
 	OpenSignup     bool
 	MaxBodyBytes   int64
@@ -119,6 +120,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 
 	str(&c.Listen, "listen", "address to serve HTTP on (port 0 picks a free port)")
 	str(&c.PublicURL, "public-url", "URL people reach Parley at (default http://LISTEN)")
+	str(&c.TrustedProxies, "trusted-proxies", "comma-separated proxy IPs or CIDRs whose X-Forwarded-For is believed (default none)")
 	str(&c.DataDir, "data-dir", "folder for the database and uploaded files")
 	boolean(&c.OpenSignup, "open-signup", "let anyone sign up, not only invitees")
 	integer(&c.MaxBodyBytes, "max-body-bytes", "largest JSON request body, in bytes")
@@ -143,6 +145,13 @@ func (c *Config) validate() error {
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("public-url: %q is not an http(s) URL", c.PublicURL))
+		}
+	}
+	for _, p := range c.trustedProxies() {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("trusted-proxies: %q is not an IP or CIDR", p))
+			}
 		}
 	}
 	if c.DataDir == "" {
@@ -183,4 +192,15 @@ func (c *Config) print(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		fmt.Fprintf(w, "%-18s %-26s %s\n", f.Name, envName(f.Name), f.Value.String())
 	})
+}
+
+// trustedProxies splits the trusted-proxies setting.
+func (c *Config) trustedProxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -29,6 +30,10 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	metrics := newMetrics()
 
 	r := gin.New()
+	// Only named proxies may set the client IP that per-IP limits key on.
+	if err := r.SetTrustedProxies(a.cfg.trustedProxies()); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(recovery(a.log), requestID, accessLog(a.log), metrics.observe, securityHeaders)
@@ -109,6 +114,9 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 		level := slog.LevelDebug
 		if status >= 500 {
 			level = slog.LevelError
+		}
+		if !logger.Enabled(c.Request.Context(), level) {
+			return
 		}
 		logger.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "route", c.FullPath(),
 			"status", status, "duration", time.Since(start), "request_id", c.GetString("request_id"), "user_id", c.GetInt64("user_id"))
