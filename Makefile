@@ -27,7 +27,7 @@ check:
 
 ## bench: the posting benchmark against a real server on loopback
 bench:
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 20000x -count 3 ./cmd/parley
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 20000x -count 6 ./cmd/parley
 
 clean:
 	rm -rf bin

@@ -287,6 +287,23 @@ func (h *Handler) page(c *gin.Context, backwards bool) (Page, error) {
 	return p, nil
 }
 
+// forwardList cuts items fetched with limit+1 down to one page going
+// forward by id, with the cursor to the next page.
+func forwardList[T any](items []T, limit int, id func(T) int64) List[T] {
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	var last int64
+	if len(items) > 0 {
+		last = id(items[len(items)-1])
+	}
+	return List[T]{Items: items, NextCursor: cursor(more, last)}
+}
+
+func userID(u User) int64       { return u.ID }
+func channelID(c Channel) int64 { return c.ID }
+
 func cursor(more bool, id int64) string {
 	if !more {
 		return ""

@@ -31,15 +31,7 @@ func (h *Handler) listChannels(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		more := len(chans) > limit
-		if more {
-			chans = chans[:limit]
-		}
-		var last int64
-		if len(chans) > 0 {
-			last = chans[len(chans)-1].ID
-		}
-		c.JSON(http.StatusOK, List[Channel]{Items: chans, NextCursor: cursor(more, last)})
+		c.JSON(http.StatusOK, forwardList(chans, limit, channelID))
 		return nil
 	}
 	chans, err := h.svc.Channels(c.Request.Context(), actor)
@@ -136,16 +128,10 @@ func (h *Handler) listMembers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	more := len(users) > limit
-	if more {
-		users = users[:limit]
-	}
-	var last int64
 	for i := range users {
 		users[i] = visibleUser(actor, users[i])
-		last = users[i].ID
 	}
-	c.JSON(http.StatusOK, List[User]{Items: users, NextCursor: cursor(more, last)})
+	c.JSON(http.StatusOK, forwardList(users, limit, userID))
 	return nil
 }
 

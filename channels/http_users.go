@@ -87,19 +87,11 @@ func (h *Handler) listUsers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	more := len(users) > limit
-	if more {
-		users = users[:limit]
-	}
 	actor := ActorFrom(c)
 	for i := range users {
 		users[i] = visibleUser(actor, users[i])
 	}
-	var last int64
-	if len(users) > 0 {
-		last = users[len(users)-1].ID
-	}
-	c.JSON(http.StatusOK, List[User]{Items: users, NextCursor: cursor(more, last)})
+	c.JSON(http.StatusOK, forwardList(users, limit, userID))
 	return nil
 }
 
