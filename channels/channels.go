@@ -562,17 +562,24 @@ func (s *Service) OpenDM(ctx context.Context, actor *Actor, userIDs []int64) (c 
 // readState is the payload of read.updated.
 type readState struct {
 	ChannelID  int64 `json:"channel_id"`
+	UserID     int64 `json:"user_id"`
 	LastReadID int64 `json:"last_read_id"`
 }
 
 // MarkRead moves the actor's read position in a channel to messageID.
 func (s *Service) MarkRead(ctx context.Context, actor *Actor, channelID, messageID int64) error {
-	_, member, err := s.loadChannel(ctx, actor, channelID)
+	c, member, err := s.loadChannel(ctx, actor, channelID)
 	if err != nil {
 		return err
 	}
 	if !member {
 		return Forbidden("not_in_channel", "join the channel first")
+	}
+	// In a DM or group DM the others see how far one has read ("seen");
+	// elsewhere only the reader's own devices do.
+	scope := ScopeUser
+	if c.IsConversation() {
+		scope = ScopeChannel
 	}
 	var inChannel bool
 	if err := s.db.ReadRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = ? AND channel_id = ?)`,
@@ -587,8 +594,8 @@ func (s *Service) MarkRead(ctx context.Context, actor *Actor, channelID, message
 			messageID, channelID, actor.ID); err != nil {
 			return err
 		}
-		_, err := appendEvent(tx, newEvent{Type: EventReadUpdated, Scope: ScopeUser, ChannelID: channelID, ActorID: actor.ID,
-			SubjectID: actor.ID, Data: readState{channelID, messageID}})
+		_, err := appendEvent(tx, newEvent{Type: EventReadUpdated, Scope: scope, ChannelID: channelID, ActorID: actor.ID,
+			SubjectID: actor.ID, Data: readState{channelID, actor.ID, messageID}})
 		return err
 	})
 	if err != nil {

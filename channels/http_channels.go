@@ -129,7 +129,7 @@ func (h *Handler) listMembers(c *gin.Context) error {
 		return err
 	}
 	for i := range users {
-		users[i] = visibleUser(actor, users[i])
+		users[i] = h.visibleUser(actor, users[i])
 	}
 	c.JSON(http.StatusOK, forwardList(users, limit, userID))
 	return nil

@@ -69,10 +69,14 @@ func (h *Handler) createInvite(c *gin.Context) error {
 	return nil
 }
 
-// visibleUser hides a user's e-mail from everyone but the user and admins.
-func visibleUser(actor *Actor, u User) User {
+// visibleUser hides a user's e-mail from everyone but the user and admins,
+// and adds their presence.
+func (h *Handler) visibleUser(actor *Actor, u User) User {
 	if actor.ID != u.ID && !actor.IsAdmin {
 		u.Email = ""
+	}
+	if h.svc.presenceOf != nil {
+		u.Presence = h.svc.presenceOf(&u)
 	}
 	return u
 }
@@ -89,14 +93,15 @@ func (h *Handler) listUsers(c *gin.Context) error {
 	}
 	actor := ActorFrom(c)
 	for i := range users {
-		users[i] = visibleUser(actor, users[i])
+		users[i] = h.visibleUser(actor, users[i])
 	}
 	c.JSON(http.StatusOK, forwardList(users, limit, userID))
 	return nil
 }
 
 func (h *Handler) me(c *gin.Context) error {
-	c.JSON(http.StatusOK, ActorFrom(c).User)
+	actor := ActorFrom(c)
+	c.JSON(http.StatusOK, h.visibleUser(actor, actor.User))
 	return nil
 }
 
@@ -105,11 +110,12 @@ func (h *Handler) updateMe(c *gin.Context) error {
 	if err := h.DecodeJSON(c, &p); err != nil {
 		return err
 	}
-	u, err := h.svc.UpdateProfile(c.Request.Context(), ActorFrom(c), p)
+	actor := ActorFrom(c)
+	u, err := h.svc.UpdateProfile(c.Request.Context(), actor, p)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, u)
+	c.JSON(http.StatusOK, h.visibleUser(actor, *u))
 	return nil
 }
 
@@ -122,7 +128,7 @@ func (h *Handler) getUser(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, visibleUser(ActorFrom(c), *u))
+	c.JSON(http.StatusOK, h.visibleUser(ActorFrom(c), *u))
 	return nil
 }
 

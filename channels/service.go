@@ -31,6 +31,9 @@ type Service struct {
 	Log *Log
 
 	auth    *authCache
+	// Set by the realtime hub: close revoked connections, report presence.
+	onRevoke   func(userID, tokenID int64)
+	presenceOf func(u *User) string
 	blobMu  sync.RWMutex // uploads (read) against blob removal (write)
 	touched sync.Map     // token id -> time.Time its last_used_at was written
 }

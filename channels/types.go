@@ -16,8 +16,19 @@ type User struct {
 	StatusText  string `json:"status_text"`
 	StatusEmoji string `json:"status_emoji"`
 	Deactivated bool   `json:"deactivated"`
+	DNDUntil    *int64 `json:"dnd_until"`
 	CreatedAt   int64  `json:"created_at"`
 	UpdatedAt   int64  `json:"updated_at"`
+	// Presence is online, away, offline or dnd, filled in by the API.
+	Presence string `json:"presence,omitempty"`
+}
+
+// DNDIndefinite is the dnd_until of a do-not-disturb without an end.
+const DNDIndefinite = 1<<63 - 1
+
+// DNDActive reports whether the user does not want to be disturbed at t.
+func (u *User) DNDActive(t time.Time) bool {
+	return u.DNDUntil != nil && *u.DNDUntil > t.UnixMilli()
 }
 
 // User kinds.

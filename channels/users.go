@@ -24,11 +24,11 @@ var (
 // response time does not reveal which usernames exist.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("parley-dummy-password"), bcrypt.MinCost)
 
-const userColumns = `id, username, display_name, email, kind, is_admin, status_text, status_emoji, deactivated_at IS NOT NULL, created_at, updated_at`
+const userColumns = `id, username, display_name, email, kind, is_admin, status_text, status_emoji, deactivated_at IS NOT NULL, dnd_until, created_at, updated_at`
 
 func scanUser(row interface{ Scan(...any) error }, u *User) error {
 	return row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText,
-		&u.StatusEmoji, &u.Deactivated, &u.CreatedAt, &u.UpdatedAt)
+		&u.StatusEmoji, &u.Deactivated, &u.DNDUntil, &u.CreatedAt, &u.UpdatedAt)
 }
 
 // NormalizeEmoji accepts "thumbsup" or ":thumbsup:" and returns the bare
@@ -217,7 +217,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 
 // Logout revokes the token the actor authenticated with.
 func (s *Service) Logout(ctx context.Context, actor *Actor) error {
-	defer s.auth.forget(0, actor.TokenID)
+	defer s.revoked(0, actor.TokenID)
 	return s.db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.Exec(`DELETE FROM tokens WHERE id = ?`, actor.TokenID)
 		return err
@@ -225,7 +225,7 @@ func (s *Service) Logout(ctx context.Context, actor *Actor) error {
 }
 
 const selectActor = `SELECT t.id, t.kind, t.expires_at, t.last_used_at, u.id, u.username, u.display_name, u.email, u.kind, u.is_admin,
-	u.status_text, u.status_emoji, u.deactivated_at IS NOT NULL, u.created_at, u.updated_at
+	u.status_text, u.status_emoji, u.deactivated_at IS NOT NULL, u.dnd_until, u.created_at, u.updated_at
 FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`
 
 // Authenticate returns the caller a token belongs to. Unknown, revoked and
@@ -246,7 +246,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 	u := &a.User
 	err := s.db.ReadRow(ctx, selectActor, hash).Scan(&a.TokenID, &a.TokenKind, &expires, &lastUsed,
 		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText, &u.StatusEmoji,
-		&u.Deactivated, &u.CreatedAt, &u.UpdatedAt)
+		&u.Deactivated, &u.DNDUntil, &u.CreatedAt, &u.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (u.Deactivated || expires.Valid && expires.Int64 < nowMillis()) {
 		return nil, newErr(ErrUnauthenticated, "invalid_token", "the token is invalid, revoked or expired")
 	}
@@ -410,7 +410,7 @@ func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, act
 		u.Deactivated, u.UpdatedAt = !active, now
 		return appendUserUpdated(tx, actor.ID, u)
 	})
-	s.auth.forget(userID, 0)
+	s.revoked(userID, 0)
 	if err != nil {
 		return nil, fmt.Errorf("set user %d active=%v: %w", userID, active, err)
 	}
@@ -481,7 +481,7 @@ func (s *Service) Tokens(ctx context.Context, actor *Actor) ([]Token, error) {
 
 // DeleteToken revokes one of the actor's personal access tokens.
 func (s *Service) DeleteToken(ctx context.Context, actor *Actor, id int64) error {
-	defer s.auth.forget(0, id)
+	defer s.revoked(0, id)
 	return s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, id, actor.ID, TokenPersonal)
 		if err != nil {
@@ -517,4 +517,38 @@ func (s *Service) CreateInvite(ctx context.Context, actor *Actor, ttl time.Durat
 		return nil, fmt.Errorf("create invite: %w", err)
 	}
 	return inv, nil
+}
+
+// revoked drops cached authentications of a token (tokenID != 0) or of a
+// user, and closes their realtime connections.
+func (s *Service) revoked(userID, tokenID int64) {
+	s.auth.forget(userID, tokenID)
+	if s.onRevoke != nil {
+		s.onRevoke(userID, tokenID)
+	}
+}
+
+// SetDND turns do-not-disturb on until the given time (DNDIndefinite for no
+// end), or off with until 0.
+func (s *Service) SetDND(ctx context.Context, actor *Actor, until int64) (*User, error) {
+	if until != 0 && until <= nowMillis() {
+		return nil, Invalid("invalid_until", "until", "until must be in the future")
+	}
+	u := actor.User
+	u.DNDUntil = nil
+	if until != 0 {
+		u.DNDUntil = &until
+	}
+	u.UpdatedAt = nowMillis()
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(`UPDATE users SET dnd_until = ?, updated_at = ? WHERE id = ?`, u.DNDUntil, u.UpdatedAt, u.ID); err != nil {
+			return err
+		}
+		return appendUserUpdated(tx, actor.ID, &u)
+	})
+	s.auth.forget(u.ID, 0)
+	if err != nil {
+		return nil, fmt.Errorf("set do-not-disturb of %d: %w", u.ID, err)
+	}
+	return &u, nil
 }

@@ -150,5 +150,5 @@ CREATE TABLE users (
     deactivated_at INTEGER,
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL
-);
+, dnd_until INTEGER);
 

@@ -16,6 +16,7 @@ type app struct {
 	log *slog.Logger
 	db  *channels.DB
 	svc *channels.Service
+	hub *channels.Hub // started by newRouter, which knows the public URL
 }
 
 // openApp opens the data folder, applies every package's migrations (core
@@ -40,7 +41,13 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 	return &app{cfg: cfg, log: logger, db: db, svc: svc}, nil
 }
 
-func (a *app) Close() error { return a.db.Close() }
+// Close disconnects realtime clients and closes the database.
+func (a *app) Close() error {
+	if a.hub != nil {
+		a.hub.Close()
+	}
+	return a.db.Close()
+}
 
 // publicURL is where people reach the server: the configured URL, or the
 // listen address.

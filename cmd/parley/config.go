@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/parley-chat/parley/channels"
 	"io"
 	"net"
 	"net/url"
@@ -29,8 +30,13 @@ type Config struct {
 	BcryptCost     int
 	RateLimit      float64
 	RateBurst      int
+	MaxWSPerUser   int
 	LogFormat      string
 	LogLevel       string
+
+	// hubTweak lets tests shorten the realtime timers (presence, typing,
+	// heartbeats, buffers); it has no flag.
+	hubTweak func(*channels.HubOptions)
 }
 
 // DefaultConfig runs locally with data in ./data.
@@ -46,6 +52,7 @@ func DefaultConfig() Config {
 		BcryptCost:     10,
 		RateLimit:      50,
 		RateBurst:      200,
+		MaxWSPerUser:   20,
 		LogFormat:      "text",
 		LogLevel:       "info",
 	}
@@ -131,6 +138,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	small(&c.BcryptCost, "bcrypt-cost", "bcrypt cost of password hashes (10-14)")
 	float(&c.RateLimit, "rate-limit", "API requests per second allowed per user (0 turns the limit off)")
 	small(&c.RateBurst, "rate-burst", "API requests a user may send in a burst")
+	small(&c.MaxWSPerUser, "max-ws-per-user", "WebSocket connections a user may hold open at once")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	return errors.Join(errs...)
@@ -177,6 +185,9 @@ func (c *Config) validate() error {
 	}
 	if c.RateLimit < 0 || c.RateBurst < 1 {
 		errs = append(errs, errors.New("rate-limit and rate-burst: must be positive"))
+	}
+	if c.MaxWSPerUser < 1 {
+		errs = append(errs, errors.New("max-ws-per-user: must be at least 1"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format: %q is not text or json", c.LogFormat))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -43,7 +44,16 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 
 	api := r.Group("/api/v1")
 	api.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec) })
-	core := channels.NewHandler(a.svc, a.log, channels.HTTPOptions{
+	hubOpts := channels.HubOptions{PublicURL: publicURL, MaxConnsPerUser: a.cfg.MaxWSPerUser}
+	if a.cfg.hubTweak != nil {
+		a.cfg.hubTweak(&hubOpts)
+	}
+	hub, err := channels.NewHub(context.Background(), a.svc, a.log, hubOpts)
+	if err != nil {
+		return nil, err
+	}
+	a.hub = hub
+	core := channels.NewHandler(a.svc, hub, a.log, channels.HTTPOptions{
 		SecureCookies: strings.HasPrefix(publicURL, "https://"),
 		MaxBodyBytes:  a.cfg.MaxBodyBytes,
 		Limiter:       channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst),

@@ -1,0 +1,391 @@
+package channels
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/olahol/melody"
+)
+
+// HubOptions configure the realtime gateway.
+type HubOptions struct {
+	// PublicURL is the origin browsers must come from when they authenticate
+	// a WebSocket with the session cookie.
+	PublicURL string
+	// MaxConnsPerUser bounds a user's open connections (tabs, devices).
+	MaxConnsPerUser int
+	// BufferSize is how many frames may wait for a slow client before it is
+	// disconnected (it then resumes with since).
+	BufferSize int
+	// PingPeriod, PongWait and WriteWait are the heartbeat: a peer that has
+	// not answered a ping for PongWait is dropped.
+	PingPeriod, PongWait, WriteWait time.Duration
+	// TypingThrottle and TypingTTL shape typing indicators.
+	TypingThrottle, TypingTTL time.Duration
+	// AwayAfter idle time, and OfflineAfter the last connection closed,
+	// change a user's presence.
+	AwayAfter, OfflineAfter time.Duration
+}
+
+func (o *HubOptions) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	if o.MaxConnsPerUser == 0 {
+		o.MaxConnsPerUser = 20
+	}
+	if o.BufferSize == 0 {
+		o.BufferSize = 256
+	}
+	def(&o.PingPeriod, 20*time.Second)
+	def(&o.PongWait, 45*time.Second)
+	def(&o.WriteWait, 10*time.Second)
+	def(&o.TypingThrottle, 3*time.Second)
+	def(&o.TypingTTL, 5*time.Second)
+	def(&o.AwayAfter, 10*time.Minute)
+	def(&o.OfflineAfter, 30*time.Second)
+}
+
+// Close codes Parley uses beside the standard ones.
+const (
+	CloseSlowConsumer = 4008 // the client fell behind; resume with since
+	CloseRevoked      = 4003 // the token was revoked or the user deactivated
+)
+
+// maxFrameBytes is the largest frame a client may send.
+const maxFrameBytes = 64 << 10
+
+// Hub is the realtime gateway: it follows the event log and fans each event
+// out to the connections allowed to see it, once marshalled. Connections
+// resume from any seq still in the log.
+type Hub struct {
+	svc  *Service
+	log  *slog.Logger
+	opts HubOptions
+	m    *melody.Melody
+
+	mu         sync.Mutex
+	conns      map[*melody.Session]*conn
+	byUser     map[int64]map[*conn]struct{}
+	members    map[int64]map[int64]struct{} // channel -> users, as of dispatched
+	channelsOf map[int64]map[int64]struct{} // user -> channels, as of dispatched
+	dispatched int64                        // last event fanned out
+
+	presence *presence
+	typing   sync.Map // typingKey -> time.Time of the last relay
+
+	quit chan struct{}
+	done chan struct{}
+}
+
+// NewHub loads the memberships and the log's head, and starts following the
+// log. Close stops it.
+func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOptions) (*Hub, error) {
+	opts.defaults()
+	h := &Hub{svc: svc, log: logger, opts: opts, conns: map[*melody.Session]*conn{},
+		byUser: map[int64]map[*conn]struct{}{}, members: map[int64]map[int64]struct{}{},
+		channelsOf: map[int64]map[int64]struct{}{}, quit: make(chan struct{}), done: make(chan struct{})}
+	if err := h.load(ctx); err != nil {
+		return nil, err
+	}
+	h.presence = newPresence(h)
+	h.m = melody.New()
+	h.m.Config.MaxMessageSize = maxFrameBytes
+	h.m.Config.MessageBufferSize = opts.BufferSize
+	h.m.Config.PingPeriod = opts.PingPeriod
+	h.m.Config.PongWait = opts.PongWait
+	h.m.Config.WriteWait = opts.WriteWait
+	// Origins are checked before the upgrade (see serveWS); buffers of the
+	// HTTP server are reused and write buffers pooled, to keep idle
+	// connections small.
+	h.m.Upgrader.CheckOrigin = func(*http.Request) bool { return true }
+	h.m.Upgrader.ReadBufferSize = 0
+	h.m.Upgrader.WriteBufferSize = 0
+	h.m.Upgrader.WriteBufferPool = &sync.Pool{}
+	h.m.HandleConnect(h.connected)
+	h.m.HandleDisconnect(h.disconnected)
+	h.m.HandleMessage(h.received)
+	h.m.HandleSentMessage(h.sentMessage)
+	h.m.HandleError(h.failed)
+	svc.onRevoke = h.revoke
+	svc.presenceOf = h.presence.statusOf
+	go h.run()
+	return h, nil
+}
+
+// load reads the head of the log and every membership in one snapshot, so
+// that the in-memory index matches the log position it starts from.
+func (h *Hub) load(ctx context.Context) error {
+	tx, err := h.svc.db.Reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("load hub state: %w", err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events`).Scan(&h.dispatched); err != nil {
+		return fmt.Errorf("load log head: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT channel_id, user_id FROM members`)
+	if err != nil {
+		return fmt.Errorf("load members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ch, u int64
+		if err := rows.Scan(&ch, &u); err != nil {
+			return fmt.Errorf("scan member: %w", err)
+		}
+		h.addMember(ch, u)
+	}
+	return rows.Err()
+}
+
+// Close disconnects every client and stops following the log.
+func (h *Hub) Close() {
+	select {
+	case <-h.quit:
+		return
+	default:
+	}
+	close(h.quit)
+	<-h.done
+	h.presence.stop()
+	_ = h.m.CloseWithMsg(melody.FormatCloseMessage(1001, "server shutting down"))
+}
+
+// run follows the event log until Close.
+func (h *Hub) run() {
+	defer close(h.done)
+	backoff := 100 * time.Millisecond
+	for {
+		wake := h.svc.Log.Changed() // before reading, so no commit is missed
+		if err := h.dispatchPending(); err != nil {
+			h.log.Error("realtime: read event log", "err", err)
+			select {
+			case <-time.After(backoff):
+				backoff = min(2*backoff, 5*time.Second)
+				continue
+			case <-h.quit:
+				return
+			}
+		}
+		backoff = 100 * time.Millisecond
+		select {
+		case <-wake:
+		case <-h.quit:
+			return
+		}
+	}
+}
+
+const dispatchBatch = 512
+
+func (h *Hub) dispatchPending() error {
+	for {
+		h.mu.Lock()
+		since := h.dispatched
+		h.mu.Unlock()
+		events, err := h.svc.Log.All(context.Background(), since, dispatchBatch)
+		if err != nil {
+			return err
+		}
+		for i := range events {
+			h.dispatch(&events[i])
+		}
+		if len(events) < dispatchBatch {
+			return nil
+		}
+	}
+}
+
+// dispatch fans one event out to the live connections that may see it. The
+// membership index changes with the event, in log order.
+func (h *Hub) dispatch(e *Event) {
+	frame, err := json.Marshal(e)
+	if err != nil {
+		h.log.Error("realtime: encode event", "seq", e.Seq, "err", err)
+		return
+	}
+	h.mu.Lock()
+	h.applyBefore(e)
+	h.forRecipients(e, func(c *conn) {
+		if c.live {
+			c.send(frame)
+			c.sent = e.Seq
+		}
+	})
+	h.dispatched = e.Seq
+	h.applyAfter(e)
+	h.mu.Unlock()
+	h.afterDispatch(e)
+}
+
+// forRecipients calls f for every connection allowed to see e. h.mu is held.
+func (h *Hub) forRecipients(e *Event, f func(*conn)) {
+	switch e.Scope {
+	case ScopeAll:
+		for _, c := range h.conns {
+			f(c)
+		}
+		return
+	case ScopeChannel:
+		if e.ChannelID != nil {
+			for u := range h.members[*e.ChannelID] {
+				if e.SubjectID != nil && u == *e.SubjectID {
+					continue // below
+				}
+				for c := range h.byUser[u] {
+					f(c)
+				}
+			}
+		}
+	}
+	if e.SubjectID != nil {
+		for c := range h.byUser[*e.SubjectID] {
+			f(c)
+		}
+	}
+}
+
+// applyBefore updates the membership index for events that add people, so
+// that they see the event that added them.
+func (h *Hub) applyBefore(e *Event) {
+	switch e.Type {
+	case EventChannelCreated:
+		var c Channel
+		if json.Unmarshal(e.Data, &c) == nil && e.ChannelID != nil {
+			h.addMember(*e.ChannelID, c.CreatorID)
+			for _, u := range c.UserIDs {
+				h.addMember(*e.ChannelID, u)
+			}
+		}
+	case EventMemberJoined:
+		if e.ChannelID != nil && e.SubjectID != nil {
+			h.addMember(*e.ChannelID, *e.SubjectID)
+		}
+	}
+}
+
+// applyAfter removes people after they have seen their removal.
+func (h *Hub) applyAfter(e *Event) {
+	if e.Type == EventMemberLeft && e.ChannelID != nil && e.SubjectID != nil {
+		ch, u := *e.ChannelID, *e.SubjectID
+		delete(h.members[ch], u)
+		delete(h.channelsOf[u], ch)
+	}
+}
+
+func (h *Hub) addMember(ch, u int64) {
+	if h.members[ch] == nil {
+		h.members[ch] = map[int64]struct{}{}
+	}
+	h.members[ch][u] = struct{}{}
+	if h.channelsOf[u] == nil {
+		h.channelsOf[u] = map[int64]struct{}{}
+	}
+	h.channelsOf[u][ch] = struct{}{}
+}
+
+// afterDispatch reacts to events outside the lock: activity for presence,
+// and closing the connections of deactivated users.
+func (h *Hub) afterDispatch(e *Event) {
+	switch e.Type {
+	case EventMessageCreated, EventReactionAdded, EventReadUpdated:
+		if e.ActorID != nil {
+			h.presence.active(*e.ActorID)
+		}
+	case EventUserUpdated:
+		var u User
+		if json.Unmarshal(e.Data, &u) == nil && u.Deactivated {
+			h.revoke(u.ID, 0)
+		}
+		if e.SubjectID != nil {
+			h.presence.profileChanged(*e.SubjectID)
+		}
+	}
+}
+
+// revoke closes the connections of a token (tokenID != 0) or of a user.
+func (h *Hub) revoke(userID, tokenID int64) {
+	h.mu.Lock()
+	var victims []*conn
+	for _, c := range h.conns {
+		if tokenID != 0 && c.tokenID == tokenID || tokenID == 0 && c.userID == userID {
+			victims = append(victims, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range victims {
+		c.close(CloseRevoked, "token revoked")
+	}
+}
+
+// sharesChannel lists the users who share a channel with userID (itself
+// included). h.mu is held.
+func (h *Hub) sharers(userID int64) map[int64]struct{} {
+	out := map[int64]struct{}{userID: {}}
+	for ch := range h.channelsOf[userID] {
+		for u := range h.members[ch] {
+			out[u] = struct{}{}
+		}
+	}
+	return out
+}
+
+// isMember reports whether userID is in channelID as of the dispatched log.
+func (h *Hub) isMember(channelID, userID int64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.members[channelID][userID]
+	return ok
+}
+
+// sendEphemeral sends a frame without seq to every connection of the users.
+func (h *Hub) sendEphemeral(users map[int64]struct{}, frame []byte, skip *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for u := range users {
+		for c := range h.byUser[u] {
+			if c != skip && c.live {
+				c.send(frame)
+			}
+		}
+	}
+}
+
+// SendEphemeral delivers a message.ephemeral frame to one user's live
+// connections (slash-command replies, for example). It does not go through
+// the log.
+func (h *Hub) SendEphemeral(userID int64, channelID int64, data any) error {
+	frame, err := json.Marshal(map[string]any{"type": "message.ephemeral", "channel_id": channelID, "data": data})
+	if err != nil {
+		return fmt.Errorf("encode ephemeral message: %w", err)
+	}
+	h.sendEphemeral(map[int64]struct{}{userID: {}}, frame, nil)
+	return nil
+}
+
+func (h *Hub) failed(s *melody.Session, err error) {
+	if errors.Is(err, melody.ErrMessageBufferFull) {
+		// conn.send keeps room for the close frame, so this only happens
+		// after a close was queued; nothing more to do.
+		return
+	}
+	h.log.Debug("realtime: connection error", "err", err)
+}
+
+// serve runs one WebSocket connection until it ends.
+func (h *Hub) serve(w http.ResponseWriter, r *http.Request, keys map[string]any) error {
+	if err := h.m.HandleRequestWithKeys(w, r, keys); err != nil {
+		h.log.Debug("realtime: upgrade failed", "err", err)
+	}
+	return nil
+}

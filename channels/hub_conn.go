@@ -1,0 +1,257 @@
+package channels
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/olahol/melody"
+)
+
+// conn is one WebSocket connection of a user.
+type conn struct {
+	s       *melody.Session
+	hub     *Hub
+	userID  int64
+	tokenID int64
+
+	// pending counts frames queued in melody's buffer and not yet written;
+	// send keeps one slot free for the close frame.
+	pending   atomic.Int64
+	closeOnce sync.Once
+	closing   atomic.Bool
+
+	// live and sent are guarded by hub.mu once the connection is
+	// registered: a connection is live after it has caught up with the log,
+	// and sent is the last seq it was given.
+	live bool
+	sent int64
+}
+
+// send queues a frame. A client whose buffer is full is disconnected with
+// CloseSlowConsumer instead of silently missing frames; it resumes with
+// since from the last seq it saw.
+func (c *conn) send(frame []byte) {
+	if c.closing.Load() {
+		return
+	}
+	if c.pending.Add(1) >= int64(c.hub.opts.BufferSize) {
+		c.pending.Add(-1)
+		c.close(CloseSlowConsumer, "slow consumer: resume with since")
+		return
+	}
+	if err := c.s.Write(frame); err != nil {
+		c.pending.Add(-1)
+	}
+}
+
+func (c *conn) close(code int, reason string) {
+	c.closeOnce.Do(func() {
+		c.closing.Store(true)
+		_ = c.s.CloseWithMsg(melody.FormatCloseMessage(code, reason))
+	})
+}
+
+func (h *Hub) sentMessage(s *melody.Session, _ []byte) {
+	if c := h.connOf(s); c != nil {
+		c.pending.Add(-1)
+	}
+}
+
+func (h *Hub) connOf(s *melody.Session) *conn {
+	v, ok := s.Get(connKey)
+	if !ok {
+		return nil
+	}
+	return v.(*conn)
+}
+
+// Session keys set before the upgrade.
+const (
+	connKey  = "conn"
+	sinceKey = "since"
+)
+
+// connected registers a new connection: it gets the hello frame, then either
+// goes live at once or first replays the log after its since.
+func (h *Hub) connected(s *melody.Session) {
+	c := h.connOf(s)
+	c.s = s
+	since, resume := s.Keys[sinceKey].(int64)
+	var oldest int64
+	if resume {
+		var err error
+		if _, oldest, err = h.svc.Log.Head(context.Background()); err != nil {
+			h.log.Error("realtime: read log head", "err", err)
+			c.close(1011, "internal error")
+			return
+		}
+	}
+	h.mu.Lock()
+	h.conns[s] = c
+	if h.byUser[c.userID] == nil {
+		h.byUser[c.userID] = map[*conn]struct{}{}
+	}
+	h.byUser[c.userID][c] = struct{}{}
+	hello, _ := json.Marshal(map[string]any{"type": "hello", "seq": h.dispatched, "user_id": c.userID})
+	c.send(hello)
+	pruned := resume && since > 0 && oldest > 0 && since < oldest-1
+	if pruned {
+		c.send([]byte(`{"type":"resync_required"}`))
+	}
+	if !resume || pruned || since >= h.dispatched {
+		c.sent, c.live = h.dispatched, true
+	} else {
+		c.sent = since
+	}
+	live := c.live
+	h.mu.Unlock()
+	h.presence.connected(c.userID)
+	if !live {
+		go h.catchUp(c)
+	}
+}
+
+const replayBatch = 500
+
+// catchUp replays the events after c.sent that the user may see, up to the
+// dispatcher's position, then makes the connection live. Taking the hub's
+// lock to compare positions is what guarantees no gap and no duplicate: the
+// dispatcher sends only to live connections, and only seqs after the one
+// the connection was switched at.
+func (h *Hub) catchUp(c *conn) {
+	ctx := context.Background()
+	for !c.closing.Load() {
+		h.mu.Lock()
+		upTo := h.dispatched
+		if c.sent >= upTo {
+			c.live = true
+			h.mu.Unlock()
+			return
+		}
+		h.mu.Unlock()
+		events, err := h.svc.Log.Events(ctx, c.userID, c.sent, replayBatch)
+		if err != nil {
+			h.log.Error("realtime: replay", "err", err)
+			c.close(1011, "internal error")
+			return
+		}
+		next := upTo
+		for i := range events {
+			e := &events[i]
+			if e.Seq > upTo {
+				break
+			}
+			frame, err := json.Marshal(e)
+			if err != nil {
+				continue
+			}
+			c.send(frame)
+			next = e.Seq
+		}
+		if len(events) < replayBatch || events[len(events)-1].Seq >= upTo {
+			next = upTo // every visible event up to upTo has been sent
+		}
+		h.mu.Lock()
+		c.sent = next
+		h.mu.Unlock()
+	}
+}
+
+func (h *Hub) disconnected(s *melody.Session) {
+	h.mu.Lock()
+	c := h.conns[s]
+	delete(h.conns, s)
+	remaining := 0
+	if c != nil {
+		delete(h.byUser[c.userID], c)
+		remaining = len(h.byUser[c.userID])
+		if remaining == 0 {
+			delete(h.byUser, c.userID)
+		}
+	}
+	h.mu.Unlock()
+	if c != nil && remaining == 0 {
+		h.presence.lastDisconnected(c.userID)
+	}
+}
+
+// connCount returns how many connections a user has open.
+func (h *Hub) connCount(userID int64) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.byUser[userID])
+}
+
+// clientFrame is what a client may send.
+type clientFrame struct {
+	Type      string `json:"type"`
+	ChannelID int64  `json:"channel_id"`
+	Status    string `json:"status"`
+}
+
+func (h *Hub) received(s *melody.Session, raw []byte) {
+	c := h.connOf(s)
+	if c == nil {
+		return
+	}
+	var f clientFrame
+	if err := json.Unmarshal(raw, &f); err != nil {
+		c.sendError("invalid_frame", "frames are JSON objects with a type")
+		return
+	}
+	switch f.Type {
+	case "ping":
+		h.presence.active(c.userID)
+		c.send([]byte(`{"type":"pong"}`))
+	case "typing":
+		h.typingFrom(c, f.ChannelID)
+	case "presence":
+		switch f.Status {
+		case "active":
+			h.presence.setAway(c.userID, false)
+		case "away":
+			h.presence.setAway(c.userID, true)
+		default:
+			c.sendError("invalid_status", `presence status must be "active" or "away"`)
+		}
+	default:
+		c.sendError("unknown_type", "unknown frame type")
+	}
+}
+
+func (c *conn) sendError(code, message string) {
+	frame, _ := json.Marshal(map[string]any{"type": "error", "code": code, "message": message})
+	c.send(frame)
+}
+
+type typingKey struct{ user, channel int64 }
+
+// typingFrom relays a typing indicator to the channel's other members, at
+// most once per user and channel every TypingThrottle.
+func (h *Hub) typingFrom(c *conn, channelID int64) {
+	h.presence.active(c.userID)
+	if !h.isMember(channelID, c.userID) {
+		c.sendError("channel_not_found", "channel not found")
+		return
+	}
+	now := time.Now()
+	key := typingKey{c.userID, channelID}
+	if last, ok := h.typing.Load(key); ok && now.Sub(last.(time.Time)) < h.opts.TypingThrottle {
+		return
+	}
+	h.typing.Store(key, now)
+	frame, _ := json.Marshal(map[string]any{"type": "typing", "channel_id": channelID, "user_id": c.userID,
+		"expires_in_ms": h.opts.TypingTTL.Milliseconds()})
+	h.mu.Lock()
+	others := make(map[int64]struct{}, len(h.members[channelID]))
+	for u := range h.members[channelID] {
+		if u != c.userID {
+			others[u] = struct{}{}
+		}
+	}
+	h.mu.Unlock()
+	h.sendEphemeral(others, frame, nil)
+}
