@@ -4,11 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/olahol/melody"
@@ -83,6 +84,8 @@ type Hub struct {
 	presence *presence
 	typing   sync.Map // typingKey -> time.Time of the last relay
 
+	slowClosed atomic.Int64 // connections closed for falling behind
+
 	quit chan struct{}
 	done chan struct{}
 }
@@ -114,6 +117,7 @@ func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOpti
 	h.m.HandleConnect(h.connected)
 	h.m.HandleDisconnect(h.disconnected)
 	h.m.HandleMessage(h.received)
+	h.m.HandleMessageBinary(h.receivedBinary)
 	h.m.HandleSentMessage(h.sentMessage)
 	h.m.HandleError(h.failed)
 	svc.onRevoke = h.revoke
@@ -217,7 +221,7 @@ func (h *Hub) dispatch(e *Event) {
 	h.mu.Lock()
 	h.applyBefore(e)
 	h.forRecipients(e, func(c *conn) {
-		if c.live {
+		if c.live && e.Seq > c.sent {
 			c.send(frame)
 			c.sent = e.Seq
 		}
@@ -388,4 +392,18 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, keys map[string]any)
 		h.log.Debug("realtime: upgrade failed", "err", err)
 	}
 	return nil
+}
+
+// HubStats are the gateway's numbers for metrics.
+type HubStats struct {
+	Connections int   // open WebSocket connections
+	Dispatched  int64 // the last event seq fanned out
+	SlowClosed  int64 // connections closed because their buffer was full
+}
+
+// Stats returns the gateway's current numbers.
+func (h *Hub) Stats() HubStats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return HubStats{Connections: len(h.conns), Dispatched: h.dispatched, SlowClosed: h.slowClosed.Load()}
 }

@@ -22,6 +22,10 @@ type conn struct {
 	pending   atomic.Int64
 	closeOnce sync.Once
 	closing   atomic.Bool
+	// drained is signalled after each written frame, and gone closed when
+	// the connection has ended: a replay waits on them for buffer room.
+	drained chan struct{}
+	gone    chan struct{}
 
 	// live and sent are guarded by hub.mu once the connection is
 	// registered: a connection is live after it has caught up with the log,
@@ -39,6 +43,9 @@ func (c *conn) send(frame []byte) {
 	}
 	if c.pending.Add(1) >= int64(c.hub.opts.BufferSize) {
 		c.pending.Add(-1)
+		if !c.closing.Load() {
+			c.hub.slowClosed.Add(1)
+		}
 		c.close(CloseSlowConsumer, "slow consumer: resume with since")
 		return
 	}
@@ -57,7 +64,27 @@ func (c *conn) close(code int, reason string) {
 func (h *Hub) sentMessage(s *melody.Session, _ []byte) {
 	if c := h.connOf(s); c != nil {
 		c.pending.Add(-1)
+		select {
+		case c.drained <- struct{}{}:
+		default:
+		}
 	}
+}
+
+// waitRoom holds a replay while the connection's buffer is half full, so
+// that replaying goes at the client's pace instead of overflowing the buffer
+// (which would close a client that reads as fast as it can). It reports
+// false once the connection has ended.
+func (c *conn) waitRoom() bool {
+	limit := int64(max(c.hub.opts.BufferSize/2, 1))
+	for c.pending.Load() >= limit {
+		select {
+		case <-c.drained:
+		case <-c.gone:
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Hub) connOf(s *melody.Session) *conn {
@@ -80,10 +107,10 @@ func (h *Hub) connected(s *melody.Session) {
 	c := h.connOf(s)
 	c.s = s
 	since, resume := s.Keys[sinceKey].(int64)
-	var oldest int64
+	var head, oldest int64
 	if resume {
 		var err error
-		if _, oldest, err = h.svc.Log.Head(context.Background()); err != nil {
+		if head, oldest, err = h.svc.Log.Head(context.Background()); err != nil {
 			h.log.Error("realtime: read log head", "err", err)
 			c.close(1011, "internal error")
 			return
@@ -97,13 +124,20 @@ func (h *Hub) connected(s *melody.Session) {
 	h.byUser[c.userID][c] = struct{}{}
 	hello, _ := json.Marshal(map[string]any{"type": "hello", "seq": h.dispatched, "user_id": c.userID})
 	c.send(hello)
-	pruned := resume && since > 0 && oldest > 0 && since < oldest-1
+	// A since older than the log keeps, or past its head (a seq this log
+	// never had), cannot be resumed from.
+	pruned := resume && (since > head || since > 0 && oldest > 0 && since < oldest-1)
 	if pruned {
 		c.send([]byte(`{"type":"resync_required"}`))
 	}
-	if !resume || pruned || since >= h.dispatched {
+	switch {
+	case !resume || pruned:
 		c.sent, c.live = h.dispatched, true
-	} else {
+	case since >= h.dispatched:
+		// The client read up to since over REST, ahead of the fan-out: it
+		// goes live from after since (dispatch skips what it has).
+		c.sent, c.live = since, true
+	default:
 		c.sent = since
 	}
 	live := c.live
@@ -123,7 +157,7 @@ const replayBatch = 500
 // the connection was switched at.
 func (h *Hub) catchUp(c *conn) {
 	ctx := context.Background()
-	for !c.closing.Load() {
+	for !c.closing.Load() && !c.s.IsClosed() {
 		h.mu.Lock()
 		upTo := h.dispatched
 		if c.sent >= upTo {
@@ -148,6 +182,9 @@ func (h *Hub) catchUp(c *conn) {
 			if err != nil {
 				continue
 			}
+			if !c.waitRoom() {
+				return
+			}
 			c.send(frame)
 			next = e.Seq
 		}
@@ -166,6 +203,7 @@ func (h *Hub) disconnected(s *melody.Session) {
 	delete(h.conns, s)
 	remaining := 0
 	if c != nil {
+		close(c.gone)
 		delete(h.byUser[c.userID], c)
 		remaining = len(h.byUser[c.userID])
 		if remaining == 0 {
@@ -219,6 +257,13 @@ func (h *Hub) received(s *melody.Session, raw []byte) {
 		}
 	default:
 		c.sendError("unknown_type", "unknown frame type")
+	}
+}
+
+// receivedBinary answers a binary frame, which melody would drop silently.
+func (h *Hub) receivedBinary(s *melody.Session, _ []byte) {
+	if c := h.connOf(s); c != nil {
+		c.sendError("invalid_frame", "frames are JSON text frames")
 	}
 }
 

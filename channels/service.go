@@ -30,12 +30,12 @@ type Service struct {
 	// Log is the event log; readers follow it.
 	Log *Log
 
-	auth    *authCache
+	auth *authCache
 	// Set by the realtime hub: close revoked connections, report presence.
 	onRevoke   func(userID, tokenID int64)
 	presenceOf func(u *User) string
-	blobMu  sync.RWMutex // uploads (read) against blob removal (write)
-	touched sync.Map     // token id -> time.Time its last_used_at was written
+	blobMu     sync.RWMutex // uploads (read) against blob removal (write)
+	touched    sync.Map     // token id -> time.Time its last_used_at was written
 }
 
 // New returns a Service over db, whose core migrations must have run.

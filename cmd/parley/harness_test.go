@@ -8,11 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/parley-chat/parley/channels"
@@ -25,11 +27,22 @@ type testServer struct {
 	URL string
 	app *app
 	cfg Config
+	// router is the engine the server runs (its routes, its hub).
+	router *gin.Engine
+	// observer is a user in no channel, for settle.
+	observer *client
 }
 
 // newTestServer starts Parley with test-friendly settings; tweak adjusts
 // the configuration first.
 func newTestServer(t testing.TB, tweak ...func(*Config)) *testServer {
+	t.Helper()
+	return startTestServer(t, nil, tweak...)
+}
+
+// startTestServer is newTestServer with the listener wrapped by wrap, when
+// not nil (to shape the server's sockets).
+func startTestServer(t testing.TB, wrap func(net.Listener) net.Listener, tweak ...func(*Config)) *testServer {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DataDir = t.TempDir()
@@ -48,16 +61,24 @@ func newTestServer(t testing.TB, tweak ...func(*Config)) *testServer {
 	if err != nil {
 		t.Fatalf("open app: %v", err)
 	}
-	router, err := newRouter(a, "http://127.0.0.1")
+	// The router learns the listener's URL, which browsers' Origin matches.
+	srv := httptest.NewUnstartedServer(nil)
+	router, err := newRouter(a, "http://"+srv.Listener.Addr().String())
 	if err != nil {
+		srv.Close()
+		a.Close()
 		t.Fatalf("router: %v", err)
 	}
-	srv := httptest.NewServer(router)
+	srv.Config.Handler = router
+	if wrap != nil {
+		srv.Listener = wrap(srv.Listener)
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()
 	})
-	return &testServer{t: t, URL: srv.URL, app: a, cfg: cfg}
+	return &testServer{t: t, URL: srv.URL, app: a, cfg: cfg, router: router}
 }
 
 // client calls the API as one user (or anonymously with an empty token).

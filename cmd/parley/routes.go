@@ -53,6 +53,7 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 		return nil, err
 	}
 	a.hub = hub
+	metrics.watchHub(hub)
 	core := channels.NewHandler(a.svc, hub, a.log, channels.HTTPOptions{
 		SecureCookies: strings.HasPrefix(publicURL, "https://"),
 		MaxBodyBytes:  a.cfg.MaxBodyBytes,
@@ -166,4 +167,16 @@ func (m *metrics) observe(c *gin.Context) {
 		route = "unmatched"
 	}
 	m.duration.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Observe(time.Since(start).Seconds())
+}
+
+// watchHub exports the realtime gateway's numbers.
+func (m *metrics) watchHub(hub *channels.Hub) {
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_ws_connections", Help: "Open WebSocket connections."},
+			func() float64 { return float64(hub.Stats().Connections) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "parley_ws_slow_closed_total", Help: "WebSocket connections closed because the client fell behind."},
+			func() float64 { return float64(hub.Stats().SlowClosed) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_ws_dispatched_seq", Help: "The last event-log seq fanned out to WebSocket clients."},
+			func() float64 { return float64(hub.Stats().Dispatched) }),
+	)
 }
