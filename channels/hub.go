@@ -107,11 +107,12 @@ func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOpti
 	h.m.Config.PingPeriod = opts.PingPeriod
 	h.m.Config.PongWait = opts.PongWait
 	h.m.Config.WriteWait = opts.WriteWait
-	// Origins are checked before the upgrade (see serveWS); buffers of the
-	// HTTP server are reused and write buffers pooled, to keep idle
-	// connections small.
+	// Origins are checked before the upgrade (see serveWS). Idle
+	// connections are kept small: client frames are small, so a 1 KiB read
+	// buffer does (the HTTP server's 4 KiB one is then freed), and write
+	// buffers come from a pool only while writing.
 	h.m.Upgrader.CheckOrigin = func(*http.Request) bool { return true }
-	h.m.Upgrader.ReadBufferSize = 0
+	h.m.Upgrader.ReadBufferSize = 1024
 	h.m.Upgrader.WriteBufferSize = 0
 	h.m.Upgrader.WriteBufferPool = &sync.Pool{}
 	h.m.HandleConnect(h.connected)
@@ -387,8 +388,25 @@ func (h *Hub) failed(s *melody.Session, err error) {
 }
 
 // serve runs one WebSocket connection until it ends.
+//
+// Melody runs a connection inside the call that upgrades it, which would
+// keep the HTTP server's per-request state (the handler's stack, buffers,
+// the request) alive as long as the connection. So it runs on a goroutine
+// of its own, and the handler returns as soon as the connection is
+// upgraded and registered: after that melody no longer touches w.
 func (h *Hub) serve(w http.ResponseWriter, r *http.Request, keys map[string]any) error {
-	if err := h.m.HandleRequestWithKeys(w, r, keys); err != nil {
+	c := keys[connKey].(*conn)
+	c.upgraded = make(chan struct{})
+	w = hijackWriter{ResponseWriter: w, backlog: c.pending.Load}
+	failed := make(chan error, 1)
+	go func() {
+		if err := h.m.HandleRequestWithKeys(w, r, keys); err != nil {
+			failed <- err
+		}
+	}()
+	select {
+	case <-c.upgraded:
+	case err := <-failed:
 		h.log.Debug("realtime: upgrade failed", "err", err)
 	}
 	return nil

@@ -26,6 +26,9 @@ type conn struct {
 	// the connection has ended: a replay waits on them for buffer room.
 	drained chan struct{}
 	gone    chan struct{}
+	// upgraded is closed once melody has upgraded and registered the
+	// connection.
+	upgraded chan struct{}
 
 	// live and sent are guarded by hub.mu once the connection is
 	// registered: a connection is live after it has caught up with the log,
@@ -106,6 +109,11 @@ const (
 func (h *Hub) connected(s *melody.Session) {
 	c := h.connOf(s)
 	c.s = s
+	// Nothing reads the upgrade request any more; dropping it frees its
+	// headers for the connection's lifetime.
+	s.Request = nil
+	defer close(c.upgraded) // melody is done with the HTTP response
+
 	since, resume := s.Keys[sinceKey].(int64)
 	var head, oldest int64
 	if resume {
