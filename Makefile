@@ -27,7 +27,8 @@ check:
 
 ## bench: the posting benchmark against a real server on loopback
 bench:
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 20000x -count 6 ./cmd/parley
+	$(GO) test -tags $(TAGS) -run '^$$' -bench BenchmarkPostMessages -benchtime 20000x -count 6 ./cmd/parley
+	$(GO) test -tags $(TAGS) -run '^$$' -bench 'BenchmarkFanout|BenchmarkIdleConnections' -benchtime 1x -count 3 ./cmd/parley
 
 clean:
 	rm -rf bin

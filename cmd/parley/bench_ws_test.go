@@ -33,7 +33,6 @@ import (
 const (
 	fanListeners    = 1000
 	fanPacedPosts   = 1000
-	fanPacedRate    = 200
 	fanPacedPosters = 8 // users posting in phase A, in turn
 	fanFastPosts    = 2000
 	fanFastPosters  = 4
@@ -41,6 +40,15 @@ const (
 	// before it gives up and counts what is missing.
 	fanStall = 30 * time.Second
 )
+
+// fanPacedRate is phase A's pace in posts/s: 200 unless
+// PARLEY_BENCH_FANOUT_RATE says otherwise (to trace latency against load).
+var fanPacedRate = func() int {
+	if n, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_FANOUT_RATE")); err == nil && n > 0 {
+		return n
+	}
+	return 200
+}()
 
 // BenchmarkFanout measures the realtime gateway with fanListeners WebSocket
 // clients in one public channel of a real server on loopback (durable commits,
@@ -408,7 +416,7 @@ func (f *fanout) runPhase(id, n, posters int) *fanPhase {
 		// Open loop: each post starts at its time whatever the ones before
 		// it are doing, so a slow server shows as latency, not as a lower
 		// pace.
-		interval := time.Second / fanPacedRate
+		interval := time.Second / time.Duration(fanPacedRate)
 		for i := 0; i < n; i++ {
 			time.Sleep(time.Until(p.firstPost.Add(time.Duration(i) * interval)))
 			wg.Add(1)
