@@ -42,6 +42,8 @@ type Actor struct {
 	User
 	TokenID   int64
 	TokenKind string
+	// Scopes limit a bot token; nil for people, who are not limited.
+	Scopes []string
 }
 
 // Token is a session, personal access token or bot token, without its secret.
