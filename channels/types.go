@@ -56,6 +56,8 @@ type Token struct {
 	CreatedAt  int64  `json:"created_at"`
 	ExpiresAt  *int64 `json:"expires_at"`
 	LastUsedAt *int64 `json:"last_used_at"`
+	// Scopes are a bot token's scopes; absent for people's tokens.
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 // Token kinds; each secret starts with its prefix.

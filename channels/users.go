@@ -224,7 +224,7 @@ func (s *Service) Logout(ctx context.Context, actor *Actor) error {
 	})
 }
 
-const selectActor = `SELECT t.id, t.kind, t.expires_at, t.last_used_at, u.id, u.username, u.display_name, u.email, u.kind, u.is_admin,
+const selectActor = `SELECT t.id, t.kind, t.scopes, t.expires_at, t.last_used_at, u.id, u.username, u.display_name, u.email, u.kind, u.is_admin,
 	u.status_text, u.status_emoji, u.deactivated_at IS NOT NULL, u.dnd_until, u.created_at, u.updated_at
 FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`
 
@@ -243,8 +243,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 	gen := s.auth.generation()
 	var a Actor
 	var expires, lastUsed sql.NullInt64
+	var scopes sql.NullString
 	u := &a.User
-	err := s.db.ReadRow(ctx, selectActor, hash).Scan(&a.TokenID, &a.TokenKind, &expires, &lastUsed,
+	err := s.db.ReadRow(ctx, selectActor, hash).Scan(&a.TokenID, &a.TokenKind, &scopes, &expires, &lastUsed,
 		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText, &u.StatusEmoji,
 		&u.Deactivated, &u.DNDUntil, &u.CreatedAt, &u.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (u.Deactivated || expires.Valid && expires.Int64 < nowMillis()) {
@@ -252,6 +253,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 	}
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if a.TokenKind == TokenBot || scopes.Valid {
+		a.Scopes = splitScopes(scopes.String) // never nil: a bot token is limited
 	}
 	s.auth.put(string(hash), authEntry{actor: a, expires: expires.Int64, lastUsed: lastUsed.Int64}, gen)
 	s.touchToken(a.TokenID, lastUsed.Int64)

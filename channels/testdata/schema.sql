@@ -135,7 +135,7 @@ CREATE TABLE tokens (
     created_at   INTEGER NOT NULL,
     expires_at   INTEGER,
     last_used_at INTEGER
-);
+, scopes TEXT);
 
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,

@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 
+	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
 )
 
@@ -16,7 +17,9 @@ type app struct {
 	log *slog.Logger
 	db  *channels.DB
 	svc *channels.Service
-	hub *channels.Hub // started by newRouter, which knows the public URL
+	// bots manages bot accounts on top of svc.
+	bots *bots.Service
+	hub  *channels.Hub // started by newRouter, which knows the public URL
 }
 
 // openApp opens the data folder, applies every package's migrations (core
@@ -30,6 +33,10 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 		db.Close()
 		return nil, err
 	}
+	if err := db.Migrate(ctx, "bots", bots.Migrations()); err != nil {
+		db.Close()
+		return nil, err
+	}
 	svc := channels.New(db, logger, channels.Options{
 		DataDir:        cfg.DataDir,
 		OpenSignup:     cfg.OpenSignup,
@@ -38,7 +45,8 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		EventRetention: cfg.EventRetention,
 	})
-	return &app{cfg: cfg, log: logger, db: db, svc: svc}, nil
+	b := bots.New(svc, bots.Options{UsersCanCreateBots: cfg.UsersCanCreateBots})
+	return &app{cfg: cfg, log: logger, db: db, svc: svc, bots: b}, nil
 }
 
 // Close disconnects realtime clients and closes the database.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
 )
 
@@ -156,6 +157,25 @@ func msgPath(reply bool, suffix string) func(*authzWorld, *authzFixture) string 
 	}
 }
 
+// authzBot makes a row about a bot owned by the owner caller: the owner and
+// the admin get ok, everyone else 404 bot_not_found.
+func authzBot(r authzRoute, ok string) authzRoute {
+	r.none = authzWants{ok, "404 bot_not_found", "404 bot_not_found", ok}
+	r.setup = func(w *authzWorld, f *authzFixture) {
+		b, tok, _, err := w.ts.app.bots.CreateFor(context.Background(), w.owner.User.Username,
+			bots.NewBot{Username: w.next("bot"), Scopes: []string{"chat:write"}})
+		if err != nil {
+			w.t.Fatalf("create bot: %v", err)
+		}
+		f.botID, f.tokenID = b.ID, tok.ID
+	}
+	return r
+}
+
+func botPath(suffix string) func(*authzWorld, *authzFixture) string {
+	return func(_ *authzWorld, f *authzFixture) string { return fmt.Sprintf("/api/v1/bots/%d%s", f.botID, suffix) }
+}
+
 func fixedPath(p string) func(*authzWorld, *authzFixture) string {
 	return func(*authzWorld, *authzFixture) string { return p }
 }
@@ -233,6 +253,28 @@ func authzRoutes() []authzRoute {
 				f.tokenID = tok.ID
 			},
 			path: func(_ *authzWorld, f *authzFixture) string { return fmt.Sprintf("/api/v1/tokens/%d", f.tokenID) }},
+
+		// Bot accounts: admins create them (unless users may); only a bot's
+		// owner and admins see or manage it; to anyone else it does not exist.
+		{method: "POST", route: "/api/v1/bots", none: authzWants{wantAdminOnly, wantAdminOnly, wantAdminOnly, "201"},
+			path: fixedPath("/api/v1/bots"),
+			body: func(w *authzWorld, _ *authzFixture) any {
+				return map[string]any{"username": w.next("bot"), "scopes": []string{"chat:write"}}
+			}},
+		{method: "GET", route: "/api/v1/bots", none: authzAll("200"), path: fixedPath("/api/v1/bots")},
+		authzBot(authzRoute{method: "GET", route: "/api/v1/bots/:id", path: botPath("")}, "200"),
+		authzBot(authzRoute{method: "PATCH", route: "/api/v1/bots/:id", path: botPath(""),
+			body: func(*authzWorld, *authzFixture) any { return map[string]any{"display_name": "Robot"} }}, "200"),
+		authzBot(authzRoute{method: "DELETE", route: "/api/v1/bots/:id", path: botPath("")}, "204"),
+		authzBot(authzRoute{method: "GET", route: "/api/v1/bots/:id/tokens", path: botPath("/tokens")}, "200"),
+		authzBot(authzRoute{method: "POST", route: "/api/v1/bots/:id/tokens", path: botPath("/tokens"),
+			body: func(*authzWorld, *authzFixture) any {
+				return map[string]any{"name": "deploy", "scopes": []string{"chat:write"}}
+			}}, "201"),
+		authzBot(authzRoute{method: "DELETE", route: "/api/v1/bots/:id/tokens/:token_id",
+			path: func(_ *authzWorld, f *authzFixture) string {
+				return fmt.Sprintf("/api/v1/bots/%d/tokens/%d", f.botID, f.tokenID)
+			}}, "204"),
 
 		// Channels and membership.
 		{method: "POST", route: "/api/v1/channels", none: authzAll("201"), path: fixedPath("/api/v1/channels"),
@@ -461,6 +503,7 @@ type authzFixture struct {
 	file        channels.File
 	fileMsg     channels.Message
 	tokenID     int64
+	botID       int64
 	victim      channels.User
 	// secrets are strings of the fixture that only members may see.
 	secrets []string

@@ -31,8 +31,10 @@ type Config struct {
 	RateLimit      float64
 	RateBurst      int
 	MaxWSPerUser   int
-	LogFormat      string
-	LogLevel       string
+	// UsersCanCreateBots lets every user create bots, not only admins.
+	UsersCanCreateBots bool
+	LogFormat          string
+	LogLevel           string
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
@@ -139,6 +141,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	float(&c.RateLimit, "rate-limit", "API requests per second allowed per user (0 turns the limit off)")
 	small(&c.RateBurst, "rate-burst", "API requests a user may send in a burst")
 	small(&c.MaxWSPerUser, "max-ws-per-user", "WebSocket connections a user may hold open at once")
+	boolean(&c.UsersCanCreateBots, "users-can-create-bots", "let every user create bots, not only admins")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	return errors.Join(errs...)

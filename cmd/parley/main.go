@@ -22,6 +22,8 @@ Usage:
   parley config [flags]                                 print the effective configuration
   parley user create --username NAME [--admin] [flags]  create a user; the password is read from stdin
   parley token create --user NAME [--name NAME] [flags] print a new personal access token
+  parley bot create --username NAME --scopes S1,S2 [--display-name D] [--owner NAME] [flags]
+                                                        create a bot and print its token
 
 Every flag has a PARLEY_* environment twin; run "parley serve -h" for the list.
 `
@@ -42,7 +44,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return fmt.Errorf("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "user" || cmd == "token") && len(rest) > 0 && rest[0] == "create" {
+	if (cmd == "user" || cmd == "token" || cmd == "bot") && len(rest) > 0 && rest[0] == "create" {
 		cmd, rest = cmd+" create", rest[1:]
 	}
 	switch cmd {
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return userCreateCommand(ctx, rest, stdin, stdout, stderr)
 	case "token create":
 		return tokenCreateCommand(ctx, rest, stdout, stderr)
+	case "bot create":
+		return botCreateCommand(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

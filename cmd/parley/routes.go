@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/ui"
 )
@@ -61,6 +62,7 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 		LoginLimiter:  loginLimiter(a.cfg),
 	})
 	core.Routes(api)
+	bots.NewHandler(a.bots, core, a.log).Routes(api)
 
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {

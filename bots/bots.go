@@ -1,0 +1,268 @@
+package bots
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+
+	"github.com/parley-chat/parley/channels"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the bots package's own migrations (the bots table),
+// applied after the core's.
+func Migrations() fs.FS {
+	sub, _ := fs.Sub(migrationFiles, "migrations")
+	return sub
+}
+
+// Options configure bot accounts.
+type Options struct {
+	// UsersCanCreateBots lets any user create bots, not only admins.
+	UsersCanCreateBots bool
+}
+
+// Service manages bot accounts on top of the core's users and tokens.
+type Service struct {
+	core *channels.Service
+	db   *channels.DB
+	opts Options
+}
+
+// New returns the bots service; the bots migrations must have run.
+func New(core *channels.Service, opts Options) *Service {
+	return &Service{core: core, db: core.DB(), opts: opts}
+}
+
+// Bot is a bot account: its user (kind "bot") and what the bots table adds.
+type Bot struct {
+	ID          int64  `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	OwnerID     int64  `json:"owner_id"`
+	IconEmoji   string `json:"icon_emoji"`
+	IconURL     string `json:"icon_url"`
+	Deactivated bool   `json:"deactivated"`
+	CreatedAt   int64  `json:"created_at"`
+}
+
+// NewBot is the input of Create.
+type NewBot struct {
+	Username    string   `json:"username"`
+	DisplayName string   `json:"display_name"`
+	IconEmoji   string   `json:"icon_emoji"`
+	IconURL     string   `json:"icon_url"`
+	Scopes      []string `json:"scopes"`
+}
+
+// BotPatch holds the fields of PATCH /bots/{id}; nil leaves a field alone.
+type BotPatch struct {
+	DisplayName *string `json:"display_name"`
+	IconEmoji   *string `json:"icon_emoji"`
+	IconURL     *string `json:"icon_url"`
+}
+
+// ValidateIcon checks a per-bot or per-message icon: an emoji shortcode (with
+// or without colons) or an http(s) URL; either may be empty.
+func ValidateIcon(emoji, iconURL string) (string, string, error) {
+	if emoji != "" {
+		e, err := channels.NormalizeEmoji(emoji)
+		if err != nil {
+			return "", "", channels.Invalid("invalid_icon_emoji", "icon_emoji", "icon_emoji must be a shortcode like robot_face")
+		}
+		emoji = e
+	}
+	if iconURL != "" {
+		u, err := url.Parse(iconURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(iconURL) > 2000 {
+			return "", "", channels.Invalid("invalid_icon_url", "icon_url", "icon_url must be an http(s) URL")
+		}
+	}
+	return emoji, iconURL, nil
+}
+
+// Create makes a bot owned by owner, with a first token carrying scopes;
+// the token's secret is returned once. Admins may, and any user when the
+// server allows users to create bots. A bot token cannot create bots.
+func (s *Service) Create(ctx context.Context, owner *channels.Actor, in NewBot) (*Bot, *channels.Token, string, error) {
+	if owner.Scopes != nil || owner.Kind == channels.KindBot {
+		return nil, nil, "", channels.Forbidden("bots_cannot_create_bots", "a bot cannot create bots")
+	}
+	if !owner.IsAdmin && !s.opts.UsersCanCreateBots {
+		return nil, nil, "", channels.Forbidden("admin_only", "only an admin can create bots on this server")
+	}
+	return s.create(ctx, owner.ID, in)
+}
+
+// CreateFor makes a bot owned by the user named owner (the admin CLI).
+func (s *Service) CreateFor(ctx context.Context, owner string, in NewBot) (*Bot, *channels.Token, string, error) {
+	u, err := s.core.UserByName(ctx, owner)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if u.Kind != channels.KindPerson {
+		return nil, nil, "", channels.Invalid("invalid_owner", "owner", "a bot's owner must be a person")
+	}
+	return s.create(ctx, u.ID, in)
+}
+
+func (s *Service) create(ctx context.Context, ownerID int64, in NewBot) (*Bot, *channels.Token, string, error) {
+	emoji, iconURL, err := ValidateIcon(in.IconEmoji, in.IconURL)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	var created int64
+	u, tok, secret, err := s.core.CreateBot(ctx, channels.NewBot{Username: in.Username, DisplayName: in.DisplayName,
+		Scopes: in.Scopes, TokenName: "default"}, func(tx *channels.Tx, bot *channels.User) error {
+		created = bot.CreatedAt
+		_, err := tx.Exec(`INSERT INTO bots (user_id, owner_id, icon_emoji, icon_url, created_at) VALUES (?, ?, ?, ?, ?)`,
+			bot.ID, ownerID, emoji, iconURL, created)
+		return err
+	})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	b := &Bot{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, OwnerID: ownerID, IconEmoji: emoji,
+		IconURL: iconURL, CreatedAt: created}
+	return b, tok, secret, nil
+}
+
+const botColumns = `b.user_id, u.username, u.display_name, b.owner_id, b.icon_emoji, b.icon_url, u.deactivated_at IS NOT NULL, b.created_at`
+
+func scanBot(row interface{ Scan(...any) error }, b *Bot) error {
+	return row.Scan(&b.ID, &b.Username, &b.DisplayName, &b.OwnerID, &b.IconEmoji, &b.IconURL, &b.Deactivated, &b.CreatedAt)
+}
+
+// Bot returns a bot by its user id, without checking who asks (the Slack
+// API uses it for bot profiles).
+func (s *Service) Bot(ctx context.Context, id int64) (*Bot, error) {
+	var b Bot
+	err := scanBot(s.db.Reader.QueryRowContext(ctx, `SELECT `+botColumns+` FROM bots b JOIN users u ON u.id = b.user_id
+		WHERE b.user_id = ?`, id), &b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, channels.NotFound("bot")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load bot %d: %w", id, err)
+	}
+	return &b, nil
+}
+
+// manageable returns a bot the actor may manage: its owner or an admin.
+// Anyone else gets 404, as if it did not exist.
+func (s *Service) manageable(ctx context.Context, actor *channels.Actor, id int64) (*Bot, error) {
+	if actor.Scopes != nil {
+		return nil, channels.Forbidden("bots_cannot_manage_bots", "bot tokens cannot manage bots")
+	}
+	b, err := s.Bot(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.OwnerID != actor.ID && !actor.IsAdmin {
+		return nil, channels.NotFound("bot")
+	}
+	return b, nil
+}
+
+// Get returns a bot its owner or an admin asks for.
+func (s *Service) Get(ctx context.Context, actor *channels.Actor, id int64) (*Bot, error) {
+	return s.manageable(ctx, actor, id)
+}
+
+// List returns the bots the actor manages (an admin: all of them), by id.
+func (s *Service) List(ctx context.Context, actor *channels.Actor) ([]Bot, error) {
+	if actor.Scopes != nil {
+		return nil, channels.Forbidden("bots_cannot_manage_bots", "bot tokens cannot manage bots")
+	}
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+botColumns+` FROM bots b JOIN users u ON u.id = b.user_id
+		WHERE b.owner_id = ? OR ? ORDER BY b.user_id`, actor.ID, actor.IsAdmin)
+	if err != nil {
+		return nil, fmt.Errorf("list bots: %w", err)
+	}
+	defer rows.Close()
+	out := []Bot{}
+	for rows.Next() {
+		var b Bot
+		if err := scanBot(rows, &b); err != nil {
+			return nil, fmt.Errorf("scan bot: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Update changes a bot's display name and icon.
+func (s *Service) Update(ctx context.Context, actor *channels.Actor, id int64, p BotPatch) (*Bot, error) {
+	b, err := s.manageable(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	emoji, iconURL := b.IconEmoji, b.IconURL
+	if p.IconEmoji != nil {
+		emoji = *p.IconEmoji
+	}
+	if p.IconURL != nil {
+		iconURL = *p.IconURL
+	}
+	if emoji, iconURL, err = ValidateIcon(emoji, iconURL); err != nil {
+		return nil, err
+	}
+	if p.DisplayName != nil {
+		u, err := s.core.SetBotDisplayName(ctx, actor.ID, id, *p.DisplayName)
+		if err != nil {
+			return nil, err
+		}
+		b.DisplayName = u.DisplayName
+	}
+	if emoji != b.IconEmoji || iconURL != b.IconURL {
+		err := s.db.Write(ctx, func(tx *channels.Tx) error {
+			_, err := tx.Exec(`UPDATE bots SET icon_emoji = ?, icon_url = ? WHERE user_id = ?`, emoji, iconURL, id)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("update bot %d: %w", id, err)
+		}
+		b.IconEmoji, b.IconURL = emoji, iconURL
+	}
+	return b, nil
+}
+
+// Delete deactivates a bot and revokes its tokens. Its messages stay.
+func (s *Service) Delete(ctx context.Context, actor *channels.Actor, id int64) error {
+	if _, err := s.manageable(ctx, actor, id); err != nil {
+		return err
+	}
+	return s.core.DeactivateBot(ctx, actor.ID, id)
+}
+
+// Tokens lists a bot's tokens.
+func (s *Service) Tokens(ctx context.Context, actor *channels.Actor, id int64) ([]channels.Token, error) {
+	if _, err := s.manageable(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	return s.core.BotTokens(ctx, id)
+}
+
+// IssueToken gives a bot another named token with scopes; the secret is
+// returned once.
+func (s *Service) IssueToken(ctx context.Context, actor *channels.Actor, id int64, name string, scopes []string) (*channels.Token, string, error) {
+	if _, err := s.manageable(ctx, actor, id); err != nil {
+		return nil, "", err
+	}
+	return s.core.IssueBotToken(ctx, id, strings.TrimSpace(name), scopes)
+}
+
+// RevokeToken deletes one of a bot's tokens.
+func (s *Service) RevokeToken(ctx context.Context, actor *channels.Actor, id, tokenID int64) error {
+	if _, err := s.manageable(ctx, actor, id); err != nil {
+		return err
+	}
+	return s.core.RevokeBotToken(ctx, id, tokenID)
+}
