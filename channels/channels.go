@@ -101,7 +101,13 @@ func (s *Service) memberIDs(ctx context.Context, channelID int64) ([]int64, erro
 // Channel returns a channel the actor may read.
 func (s *Service) Channel(ctx context.Context, actor *Actor, id int64) (*Channel, error) {
 	c, _, err := s.loadChannel(ctx, actor, id)
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	if err := RequireScope(actor, ReadScope(c.Kind)); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // ChannelByName returns a named channel the actor may read.
@@ -127,6 +133,9 @@ type NewChannel struct {
 
 // CreateChannel creates a channel with the actor as its first member.
 func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel) (*Channel, error) {
+	if err := RequireScope(actor, ScopeChannelsManage); err != nil {
+		return nil, err
+	}
 	if err := validateChannelName(in.Name); err != nil {
 		return nil, err
 	}
@@ -189,6 +198,9 @@ WHERE m.user_id = ? ORDER BY c.id`
 // Channels lists the actor's channels and conversations with their unread
 // and mention counts.
 func (s *Service) Channels(ctx context.Context, actor *Actor) ([]Channel, error) {
+	if !actor.Can(ScopeChannelsRead) && !actor.Can(ScopeGroupsRead) && !actor.Can(ScopeIMWrite) {
+		return nil, MissingScope(ScopeChannelsRead)
+	}
 	rows, err := s.db.Reader.QueryContext(ctx, selectMyChannels, actor.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list channels of %d: %w", actor.ID, err)
@@ -201,7 +213,9 @@ func (s *Service) Channels(ctx context.Context, actor *Actor) ([]Channel, error)
 			return nil, fmt.Errorf("scan channel: %w", err)
 		}
 		c.IsMember = true
-		out = append(out, c)
+		if actor.Can(ReadScope(c.Kind)) {
+			out = append(out, c)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -219,6 +233,9 @@ func (s *Service) Channels(ctx context.Context, actor *Actor) ([]Channel, error)
 
 // BrowseChannels lists public channels by id after the cursor, for joining.
 func (s *Service) BrowseChannels(ctx context.Context, actor *Actor, after int64, limit int) ([]Channel, error) {
+	if err := RequireScope(actor, ScopeChannelsRead); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+channelColumns+`,
 		EXISTS (SELECT 1 FROM members m WHERE m.channel_id = c.id AND m.user_id = ?)
 		FROM channels c WHERE c.kind = 'public' AND c.id > ? ORDER BY c.id LIMIT ?`, actor.ID, after, limit)
@@ -247,6 +264,9 @@ type ChannelPatch struct {
 // UpdateChannel renames a channel (its creator or an admin) or sets its
 // topic and purpose (any member).
 func (s *Service) UpdateChannel(ctx context.Context, actor *Actor, id int64, p ChannelPatch) (*Channel, error) {
+	if err := RequireScope(actor, ScopeChannelsManage); err != nil {
+		return nil, err
+	}
 	c, err := s.writableChannel(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -307,6 +327,9 @@ func channelScope(c *Channel) string {
 
 // SetArchived archives or unarchives a channel (its creator or an admin).
 func (s *Service) SetArchived(ctx context.Context, actor *Actor, id int64, archived bool) (*Channel, error) {
+	if err := RequireScope(actor, ScopeChannelsManage); err != nil {
+		return nil, err
+	}
 	c, member, err := s.loadChannel(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -352,6 +375,9 @@ type membership struct {
 
 // Join adds the actor to a public channel. Joining twice is not an error.
 func (s *Service) Join(ctx context.Context, actor *Actor, id int64) (*Channel, error) {
+	if err := RequireScope(actor, ScopeChannelsJoin); err != nil {
+		return nil, err
+	}
 	c, member, err := s.loadChannel(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -365,7 +391,8 @@ func (s *Service) Join(ctx context.Context, actor *Actor, id int64) (*Channel, e
 	if err := s.addMember(ctx, actor.ID, c, actor.ID); err != nil {
 		return nil, err
 	}
-	return s.Channel(ctx, actor, id)
+	c, _, err = s.loadChannel(ctx, actor, id)
+	return c, err
 }
 
 func (s *Service) addMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
@@ -391,6 +418,9 @@ func (s *Service) addMember(ctx context.Context, actorID int64, c *Channel, user
 // Leave removes the actor from a channel. Leaving a channel one is not in
 // is not an error.
 func (s *Service) Leave(ctx context.Context, actor *Actor, id int64) error {
+	if err := RequireScope(actor, ScopeChannelsManage); err != nil {
+		return err
+	}
 	c, member, err := s.loadChannel(ctx, actor, id)
 	if err != nil {
 		return err
@@ -425,7 +455,7 @@ func (s *Service) removeMember(ctx context.Context, actorID int64, c *Channel, u
 
 // Members lists the users in a channel the actor may read.
 func (s *Service) Members(ctx context.Context, actor *Actor, id, after int64, limit int) ([]User, error) {
-	if _, _, err := s.loadChannel(ctx, actor, id); err != nil {
+	if _, err := s.Channel(ctx, actor, id); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users
@@ -447,6 +477,9 @@ func (s *Service) Members(ctx context.Context, actor *Actor, id, after int64, li
 
 // AddMember adds a user to a channel; any member may add people.
 func (s *Service) AddMember(ctx context.Context, actor *Actor, id, userID int64) error {
+	if err := RequireScope(actor, ScopeChannelsManage); err != nil {
+		return err
+	}
 	c, err := s.writableChannel(ctx, actor, id)
 	if err != nil {
 		return err
@@ -467,6 +500,9 @@ func (s *Service) AddMember(ctx context.Context, actor *Actor, id, userID int64)
 // RemoveMember removes a user from a channel: themselves, or anyone if the
 // actor created the channel or is an admin.
 func (s *Service) RemoveMember(ctx context.Context, actor *Actor, id, userID int64) error {
+	if err := RequireScope(actor, ScopeChannelsManage); err != nil {
+		return err
+	}
 	if userID == actor.ID {
 		return s.Leave(ctx, actor, id)
 	}
@@ -493,6 +529,9 @@ const maxConversation = 8
 // the first time; the same set of people always gets the same conversation.
 // created reports whether it is new.
 func (s *Service) OpenDM(ctx context.Context, actor *Actor, userIDs []int64) (c *Channel, created bool, err error) {
+	if err := RequireScope(actor, ScopeIMWrite); err != nil {
+		return nil, false, err
+	}
 	set := map[int64]bool{actor.ID: true}
 	for _, id := range userIDs {
 		set[id] = true
@@ -555,7 +594,7 @@ func (s *Service) OpenDM(ctx context.Context, actor *Actor, userIDs []int64) (c 
 	if err != nil {
 		return nil, false, fmt.Errorf("open conversation %s: %w", key, err)
 	}
-	c, err = s.Channel(ctx, actor, id)
+	c, _, err = s.loadChannel(ctx, actor, id)
 	return c, created, err
 }
 
@@ -570,6 +609,9 @@ type readState struct {
 func (s *Service) MarkRead(ctx context.Context, actor *Actor, channelID, messageID int64) error {
 	c, member, err := s.loadChannel(ctx, actor, channelID)
 	if err != nil {
+		return err
+	}
+	if err := RequireScope(actor, HistoryScope(c.Kind)); err != nil {
 		return err
 	}
 	if !member {

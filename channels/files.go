@@ -42,6 +42,9 @@ func ServeInline(contentType string) bool { return inlineTypes[contentType] }
 // metadata. The content type is sniffed from the bytes, not taken from the
 // client.
 func (s *Service) UploadFile(ctx context.Context, actor *Actor, name string, r io.Reader) (*File, error) {
+	if err := RequireScope(actor, ScopeFilesWrite); err != nil {
+		return nil, err
+	}
 	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
 	if name == "." || name == "/" || name == "" || !utf8.ValidString(name) {
 		name = "file"
@@ -155,6 +158,9 @@ const canReadFile = `(f.uploader_id = ?1 OR EXISTS (SELECT 1 FROM message_files 
 // File returns a file's metadata and an open reader on its bytes, if the
 // actor may read it.
 func (s *Service) File(ctx context.Context, actor *Actor, id int64) (*File, *os.File, error) {
+	if err := RequireScope(actor, ScopeFilesRead); err != nil {
+		return nil, nil, err
+	}
 	var f File
 	err := scanFile(s.db.ReadRow(ctx, `SELECT `+fileColumns+` FROM files f
 		WHERE f.id = ?2 AND f.deleted_at IS NULL AND `+canReadFile, actor.ID, id), &f)

@@ -8,6 +8,9 @@ import (
 )
 
 func (h *Handler) listEvents(c *gin.Context) error {
+	if err := RequireScope(ActorFrom(c), ScopeChannelsHistory); err != nil {
+		return err
+	}
 	since, err := queryInt(c, "since")
 	if err != nil {
 		return err

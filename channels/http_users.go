@@ -72,7 +72,13 @@ func (h *Handler) createInvite(c *gin.Context) error {
 // visibleUser hides a user's e-mail from everyone but the user and admins,
 // and adds their presence.
 func (h *Handler) visibleUser(actor *Actor, u User) User {
-	if actor.ID != u.ID && !actor.IsAdmin {
+	switch {
+	case actor.ID == u.ID:
+	case actor.Scopes != nil: // a bot token: only with users:read.email
+		if !actor.Can(ScopeUsersReadEmail) {
+			u.Email = ""
+		}
+	case !actor.IsAdmin:
 		u.Email = ""
 	}
 	if h.svc.presenceOf != nil {
@@ -82,6 +88,9 @@ func (h *Handler) visibleUser(actor *Actor, u User) User {
 }
 
 func (h *Handler) listUsers(c *gin.Context) error {
+	if err := RequireScope(ActorFrom(c), ScopeUsersRead); err != nil {
+		return err
+	}
 	p, err := h.page(c, false)
 	if err != nil {
 		return err
@@ -120,6 +129,9 @@ func (h *Handler) updateMe(c *gin.Context) error {
 }
 
 func (h *Handler) getUser(c *gin.Context) error {
+	if err := RequireScope(ActorFrom(c), ScopeUsersRead); err != nil {
+		return err
+	}
 	id, err := PathID(c, "id", "user")
 	if err != nil {
 		return err

@@ -30,6 +30,9 @@ func (h *Handler) serveWS(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := RequireScope(actor, ScopeChannelsHistory); err != nil {
+		return err
+	}
 	keys := map[string]any{}
 	if v := c.Query("since"); v != "" {
 		since, err := strconv.ParseInt(v, 10, 64)
@@ -59,6 +62,9 @@ func sameOrigin(origin, publicURL string) bool {
 }
 
 func (h *Handler) getPresence(c *gin.Context) error {
+	if err := RequireScope(ActorFrom(c), ScopeUsersRead); err != nil {
+		return err
+	}
 	id, err := PathID(c, "id", "user")
 	if err != nil {
 		return err

@@ -101,12 +101,15 @@ func jsonArray(raw json.RawMessage, field string, max int) (json.RawMessage, err
 const postTargetSQL = `SELECT kind, archived_at IS NOT NULL,
 	EXISTS (SELECT 1 FROM members WHERE channel_id = c.id AND user_id = ?) FROM channels c WHERE id = ?`
 
-// postTarget checks that the actor may write into a channel.
+// postTarget checks that the actor may write into a channel (as a member).
 func (s *Service) postTarget(ctx context.Context, actorID, channelID int64) error {
-	return checkPostTarget(s.db.ReadRow(ctx, postTargetSQL, actorID, channelID))
+	return checkPostTarget(s.db.ReadRow(ctx, postTargetSQL, actorID, channelID), nil)
 }
 
-func checkPostTarget(row *sql.Row) error {
+// checkPostTarget checks a postTargetSQL row. With poster set, it checks a
+// new post's scopes too: chat:write where the bot is a member, and
+// chat:write.public, which lets a bot post into a public channel it is not in.
+func checkPostTarget(row *sql.Row, poster *Actor) error {
 	var kind string
 	var archived, member bool
 	err := row.Scan(&kind, &archived, &member)
@@ -115,9 +118,16 @@ func checkPostTarget(row *sql.Row) error {
 		return NotFound("channel")
 	case err != nil:
 		return fmt.Errorf("load channel: %w", err)
+	case !member && poster != nil && poster.Scopes != nil:
+		if !poster.Can(ScopeChatWritePublic) {
+			return MissingScope(ScopeChatWritePublic)
+		}
 	case !member:
 		return Forbidden("not_in_channel", "join the channel first")
-	case archived:
+	case poster != nil && !poster.Can(ScopeChatWrite):
+		return MissingScope(ScopeChatWrite)
+	}
+	if archived {
 		return Forbidden("channel_archived", "the channel is archived")
 	}
 	return nil
@@ -161,7 +171,7 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 		now := nowMillis()
 		// Checked in the transaction: the writer's page cache is warm, and
 		// membership cannot change between the check and the insert.
-		if err := checkPostTarget(tx.QueryRow(postTargetSQL, actor.ID, channelID)); err != nil {
+		if err := checkPostTarget(tx.QueryRow(postTargetSQL, actor.ID, channelID), actor); err != nil {
 			return err
 		}
 		if in.IdempotencyKey != "" {
@@ -339,20 +349,34 @@ func (s *Service) message(ctx context.Context, id int64) (*Message, error) {
 
 // Message returns a message the actor may read. Deleted messages are gone.
 func (s *Service) Message(ctx context.Context, actor *Actor, id int64) (*Message, error) {
-	m, err := s.message(ctx, id)
+	m, c, err := s.visibleMessage(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := s.loadChannel(ctx, actor, m.ChannelID); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil, NotFound("message")
-		}
+	if err := RequireScope(actor, HistoryScope(c.Kind)); err != nil {
 		return nil, err
 	}
-	if m.Deleted {
-		return nil, NotFound("message")
-	}
 	return m, nil
+}
+
+// visibleMessage returns a message in a channel the actor may see, and the
+// channel, without checking scopes.
+func (s *Service) visibleMessage(ctx context.Context, actor *Actor, id int64) (*Message, *Channel, error) {
+	m, err := s.message(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, _, err := s.loadChannel(ctx, actor, m.ChannelID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil, NotFound("message")
+		}
+		return nil, nil, err
+	}
+	if m.Deleted {
+		return nil, nil, NotFound("message")
+	}
+	return m, c, nil
 }
 
 // Page selects a slice of a list by id: Before and After are exclusive
@@ -377,7 +401,11 @@ func (p Page) limit() int {
 // whether the page was cut by the limit. A deleted message stays as a
 // tombstone while it has replies.
 func (s *Service) Messages(ctx context.Context, actor *Actor, channelID int64, p Page) (msgs []Message, more bool, err error) {
-	if _, _, err := s.loadChannel(ctx, actor, channelID); err != nil {
+	c, _, err := s.loadChannel(ctx, actor, channelID)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := RequireScope(actor, HistoryScope(c.Kind)); err != nil {
 		return nil, false, err
 	}
 	limit := p.limit()
@@ -416,10 +444,14 @@ func (s *Service) Replies(ctx context.Context, actor *Actor, rootID int64, p Pag
 	if err != nil {
 		return nil, false, err
 	}
-	if _, _, err := s.loadChannel(ctx, actor, root.ChannelID); err != nil {
+	c, _, err := s.loadChannel(ctx, actor, root.ChannelID)
+	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil, false, NotFound("message")
 		}
+		return nil, false, err
+	}
+	if err := RequireScope(actor, HistoryScope(c.Kind)); err != nil {
 		return nil, false, err
 	}
 	if root.ThreadID != nil || root.Deleted && root.ReplyCount == 0 {
@@ -463,8 +495,11 @@ type MessageEdit struct {
 // EditMessage changes a message's text (and attachments or blocks); only its
 // author may.
 func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e MessageEdit) (*Message, error) {
-	m, err := s.Message(ctx, actor, id)
+	m, _, err := s.visibleMessage(ctx, actor, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := RequireScope(actor, ScopeChatWrite); err != nil {
 		return nil, err
 	}
 	if m.UserID != actor.ID {
@@ -527,8 +562,11 @@ type tombstone struct {
 // DeleteMessage deletes a message (its author, or an admin). Its text,
 // attachments, reactions and files are removed, also from earlier events.
 func (s *Service) DeleteMessage(ctx context.Context, actor *Actor, id int64) error {
-	m, err := s.Message(ctx, actor, id)
+	m, _, err := s.visibleMessage(ctx, actor, id)
 	if err != nil {
+		return err
+	}
+	if err := RequireScope(actor, ScopeChatWrite); err != nil {
 		return err
 	}
 	if m.UserID != actor.ID && !actor.IsAdmin {

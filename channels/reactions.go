@@ -22,8 +22,11 @@ func (s *Service) React(ctx context.Context, actor *Actor, messageID int64, emoj
 	if err != nil {
 		return err
 	}
-	m, err := s.Message(ctx, actor, messageID)
+	m, _, err := s.visibleMessage(ctx, actor, messageID)
 	if err != nil {
+		return err
+	}
+	if err := RequireScope(actor, ScopeReactionsWrite); err != nil {
 		return err
 	}
 	if err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {

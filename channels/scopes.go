@@ -50,3 +50,48 @@ func (a *Actor) Can(scope string) bool {
 func MissingScope(scope string) error {
 	return &Error{Kind: ErrForbidden, Code: "missing_scope", Message: "this token lacks the " + scope + " scope", Field: scope}
 }
+
+// RequireScope is nil when the actor may use scope, else MissingScope. Other
+// packages (the Slack-compatible API) call it for what the core does not
+// check itself, e.g. reactions:read.
+func RequireScope(a *Actor, scope string) error {
+	if a.Can(scope) {
+		return nil
+	}
+	return MissingScope(scope)
+}
+
+// What a bot token needs, in one place. Operations on a given channel check
+// the scope after the channel proved visible, so that a private channel the
+// bot is not in stays a 404 whatever its scopes.
+//
+//	operation                                   scope
+//	post (member)                               chat:write
+//	post (public channel, not a member)         chat:write.public
+//	username / icon_emoji / icon_url overrides  chat:write.customize
+//	edit, delete own messages                   chat:write
+//	read a channel, its members                 channels:read | groups:read | im:write (by kind)
+//	read messages, threads, mark read           channels:history | groups:history | im:history (by kind)
+//	list own channels                           filtered by the read scope of each kind
+//	browse public channels                      channels:read
+//	join                                        channels:join
+//	create, rename, topic, archive, leave,
+//	add or remove members                       channels:manage
+//	open a DM                                   im:write
+//	react                                       reactions:write
+//	list and read users                         users:read (e-mail with users:read.email)
+//	upload, read files                          files:write, files:read
+//	event feed and WebSocket                    channels:history
+var channelScopes = map[string]struct{ read, history string }{
+	ChannelPublic:  {ScopeChannelsRead, ScopeChannelsHistory},
+	ChannelPrivate: {ScopeGroupsRead, ScopeGroupsHistory},
+	ChannelDM:      {ScopeIMWrite, ScopeIMHistory},
+	ChannelGroupDM: {ScopeIMWrite, ScopeIMHistory},
+}
+
+// ReadScope is the scope a bot needs to read a channel of this kind.
+func ReadScope(kind string) string { return channelScopes[kind].read }
+
+// HistoryScope is the scope a bot needs to read the messages of a channel of
+// this kind.
+func HistoryScope(kind string) string { return channelScopes[kind].history }
