@@ -62,6 +62,7 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 		LoginLimiter:  loginLimiter(a.cfg),
 	})
 	core.Routes(api)
+	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst)}).Routes(r)
 	bots.NewHandler(a.bots, core, a.log).Routes(api)
 
 	r.NoRoute(func(c *gin.Context) {

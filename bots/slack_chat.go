@@ -1,0 +1,270 @@
+package bots
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/parley-chat/parley/channels"
+)
+
+// finder is the caller without scope limits, for resolving the channel,
+// message or member a call names: visibility stays the caller's (a private
+// channel it is not in is still channel_not_found), and each method checks
+// its own scope, as Slack does (chat.postMessage needs chat:write only, not
+// channels:read).
+func (c *slackCall) finder() *channels.Actor {
+	a := *c.actor
+	a.Scopes = nil
+	return &a
+}
+
+// channel resolves a channel argument given as an ID (C…, D…, G…), #name
+// or name. Channels the caller cannot see are channel_not_found.
+func (c *slackCall) channel(arg string) (*channels.Channel, error) {
+	v := strings.TrimSpace(c.args.str(arg))
+	if v == "" {
+		return nil, slackFail("channel_not_found")
+	}
+	if id, ok := parseID(v, "CDG"); ok {
+		return c.api.svc.Channel(c.ctx, c.finder(), id)
+	}
+	return c.api.svc.ChannelByName(c.ctx, c.finder(), strings.TrimPrefix(v, "#"))
+}
+
+// postChannel is channel for posting, where a user ID (U…) means the DM
+// with that user, as in Slack.
+func (c *slackCall) postChannel(arg string) (*channels.Channel, error) {
+	if uid, ok := parseID(strings.TrimSpace(c.args.str(arg)), "UW"); ok {
+		ch, _, err := c.api.svc.OpenDM(c.ctx, c.actor, []int64{uid})
+		if err != nil {
+			return nil, renamed(err, "user_not_found", "channel_not_found")
+		}
+		return ch, nil
+	}
+	return c.channel(arg)
+}
+
+// message resolves a channel argument and a ts argument to a message of
+// that channel.
+func (c *slackCall) message(chArg, tsArg string) (*channels.Channel, *channels.Message, error) {
+	ch, err := c.channel(chArg)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, ok := parseTS(c.args.str(tsArg))
+	if !ok {
+		return nil, nil, slackFail("message_not_found")
+	}
+	m, err := c.api.svc.Message(c.ctx, c.finder(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.ChannelID != ch.ID {
+		return nil, nil, slackFail("message_not_found")
+	}
+	return ch, m, nil
+}
+
+// body reads the attachments and blocks arguments.
+func (c *slackCall) body() (attachments, blocks json.RawMessage, hasAtt, hasBlocks bool, err error) {
+	if attachments, hasAtt, err = c.args.rawJSON("attachments"); err != nil {
+		return
+	}
+	blocks, hasBlocks, err = c.args.rawJSON("blocks")
+	return
+}
+
+// threadID reads thread_ts: the id of the message to reply under, or 0.
+func (c *slackCall) threadID() (int64, error) {
+	ts := c.args.str("thread_ts")
+	if ts == "" {
+		return 0, nil
+	}
+	id, ok := parseTS(ts)
+	if !ok {
+		return 0, slackFail("thread_not_found")
+	}
+	return id, nil
+}
+
+func chatPostMessage(c *slackCall) (gin.H, error) {
+	if err := c.need(channels.ScopeChatWrite); err != nil {
+		return nil, err
+	}
+	ch, err := c.postChannel("channel")
+	if err != nil {
+		return nil, err
+	}
+	atts, blocks, _, _, err := c.body()
+	if err != nil {
+		return nil, err
+	}
+	in := channels.NewMessage{Text: c.args.str("text"), Markup: channels.MarkupMrkdwn, Attachments: atts, Blocks: blocks}
+	if in.ThreadID, err = c.threadID(); err != nil {
+		return nil, err
+	}
+	if props, err := c.overrides(); err != nil {
+		return nil, err
+	} else if props != nil {
+		in.Props = props
+	}
+	m, _, err := c.api.svc.PostMessage(c.ctx, c.actor, ch.ID, in)
+	if err != nil {
+		return nil, err
+	}
+	return gin.H{"channel": channelID(ch), "ts": messageTS(m), "message": c.shapeMessage(m, "")}, nil
+}
+
+// overrides reads username and icon_emoji/icon_url: honoured for bots with
+// chat:write.customize, and ignored for everyone else, as Slack does.
+func (c *slackCall) overrides() (json.RawMessage, error) {
+	o := overrides{Username: c.args.str("username"), IconEmoji: c.args.str("icon_emoji"), IconURL: c.args.str("icon_url")}
+	if o == (overrides{}) || c.actor.Kind != channels.KindBot || !c.actor.Can(channels.ScopeChatWriteCustomize) {
+		return nil, nil
+	}
+	if utf8.RuneCountInString(o.Username) > 80 || len(o.IconURL) > 2048 || utf8.RuneCountInString(o.IconEmoji) > 66 {
+		return nil, slackFail("invalid_arguments")
+	}
+	return json.Marshal(o)
+}
+
+func chatUpdate(c *slackCall) (gin.H, error) {
+	if err := c.need(channels.ScopeChatWrite); err != nil {
+		return nil, err
+	}
+	ch, m, err := c.message("channel", "ts")
+	if err != nil {
+		return nil, err
+	}
+	if m.UserID != c.actor.ID {
+		return nil, slackFail("cant_update_message")
+	}
+	atts, blocks, hasAtt, hasBlocks, err := c.body()
+	if err != nil {
+		return nil, err
+	}
+	var edit channels.MessageEdit
+	if c.args.has("text") {
+		text := c.args.str("text")
+		edit.Text = &text
+	}
+	// An empty array (or empty argument) clears; an absent one keeps.
+	if hasAtt {
+		edit.Attachments = orEmpty(atts)
+	}
+	if hasBlocks {
+		edit.Blocks = orEmpty(blocks)
+	}
+	updated, err := c.api.svc.EditMessage(c.ctx, c.actor, m.ID, edit)
+	if err != nil {
+		return nil, renamed(err, "not_author", "cant_update_message")
+	}
+	shaped := c.shapeMessage(updated, "")
+	return gin.H{"channel": channelID(ch), "ts": shaped.TS, "text": updated.Text, "message": shaped}, nil
+}
+
+func orEmpty(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("[]")
+	}
+	return raw
+}
+
+func chatDelete(c *slackCall) (gin.H, error) {
+	if err := c.need(channels.ScopeChatWrite); err != nil {
+		return nil, err
+	}
+	ch, m, err := c.message("channel", "ts")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.api.svc.DeleteMessage(c.ctx, c.actor, m.ID); err != nil {
+		return nil, renamed(err, "not_author", "cant_delete_message")
+	}
+	return gin.H{"channel": channelID(ch), "ts": messageTS(m)}, nil
+}
+
+// ephemeral is the data of a message.ephemeral WebSocket frame: a message
+// only its one recipient sees, never stored.
+type ephemeral struct {
+	ChannelID   int64           `json:"channel_id"`
+	UserID      int64           `json:"user_id"`
+	ThreadID    *int64          `json:"thread_id"`
+	Text        string          `json:"text"`
+	Markup      string          `json:"markup"`
+	Attachments json.RawMessage `json:"attachments,omitempty"`
+	Blocks      json.RawMessage `json:"blocks,omitempty"`
+	TS          string          `json:"ts"`
+	CreatedAt   int64           `json:"created_at"`
+}
+
+func chatPostEphemeral(c *slackCall) (gin.H, error) {
+	if err := c.need(channels.ScopeChatWrite); err != nil {
+		return nil, err
+	}
+	ch, err := c.channel("channel")
+	if err != nil {
+		return nil, err
+	}
+	if !ch.IsMember {
+		return nil, slackFail("not_in_channel")
+	}
+	if ch.Archived {
+		return nil, slackFail("is_archived")
+	}
+	uid, ok := parseID(c.args.str("user"), "UW")
+	if !ok {
+		return nil, slackFail("user_not_found")
+	}
+	if in, err := c.isMember(ch, uid); err != nil {
+		return nil, err
+	} else if !in {
+		return nil, slackFail("user_not_in_channel")
+	}
+	atts, blocks, _, _, err := c.body()
+	if err != nil {
+		return nil, err
+	}
+	text := c.args.str("text")
+	if utf8.RuneCountInString(text) > channels.MaxTextRunes {
+		return nil, slackFail("msg_too_long")
+	}
+	if strings.TrimSpace(text) == "" && len(atts) == 0 && len(blocks) == 0 {
+		return nil, slackFail("no_text")
+	}
+	now := time.Now().UnixMilli()
+	e := ephemeral{ChannelID: ch.ID, UserID: c.actor.ID, Text: text, Markup: channels.MarkupMrkdwn,
+		Attachments: atts, Blocks: blocks, TS: millisTS(now), CreatedAt: now}
+	if tid, err := c.threadID(); err != nil {
+		return nil, err
+	} else if tid != 0 {
+		e.ThreadID = &tid
+	}
+	if err := c.api.hub.SendEphemeral(uid, ch.ID, e); err != nil {
+		return nil, err
+	}
+	return gin.H{"message_ts": e.TS}, nil
+}
+
+// isMember reports whether a user is in a channel the caller can see.
+func (c *slackCall) isMember(ch *channels.Channel, uid int64) (bool, error) {
+	members, err := c.api.svc.Members(c.ctx, c.finder(), ch.ID, uid-1, 1)
+	if err != nil {
+		return false, err
+	}
+	return len(members) == 1 && members[0].ID == uid, nil
+}
+
+func chatGetPermalink(c *slackCall) (gin.H, error) {
+	ch, m, err := c.message("channel", "message_ts")
+	if err != nil {
+		return nil, err
+	}
+	ts := messageTS(m)
+	link := c.baseURL() + "/archives/" + channelID(ch) + "/p" + strings.Replace(ts, ".", "", 1)
+	return gin.H{"channel": channelID(ch), "permalink": link}, nil
+}

@@ -1,0 +1,132 @@
+package bots
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/parley-chat/parley/channels"
+)
+
+func TestSlackIDs_TS(t *testing.T) {
+	m := &channels.Message{ID: 42, CreatedAt: 1_700_000_000_123}
+	if ts := messageTS(m); ts != "1700000000.000042" {
+		t.Fatalf("messageTS = %q", ts)
+	}
+	tests := []struct {
+		ts string
+		id int64
+		ok bool
+	}{
+		{"1700000000.000042", 42, true},
+		{"1700000000.1234567", 1234567, true},
+		{"1700000000.000000", 0, false},
+		{"1700000000", 0, false},
+		{".000042", 0, false},
+		{"x.000042", 0, false},
+		{"1700000000.-1", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		id, ok := parseTS(tt.ts)
+		if id != tt.id || ok != tt.ok {
+			t.Errorf("parseTS(%q) = %d, %v; want %d, %v", tt.ts, id, ok, tt.id, tt.ok)
+		}
+	}
+}
+
+func TestSlackIDs_Parse(t *testing.T) {
+	tests := []struct {
+		s, prefixes string
+		id          int64
+		ok          bool
+	}{
+		{"C12", "CDG", 12, true},
+		{"D3", "CDG", 3, true},
+		{"U3", "CDG", 0, false},
+		{"C", "CDG", 0, false},
+		{"C0", "CDG", 0, false},
+		{"general", "CDG", 0, false},
+	}
+	for _, tt := range tests {
+		id, ok := parseID(tt.s, tt.prefixes)
+		if id != tt.id || ok != tt.ok {
+			t.Errorf("parseID(%q) = %d, %v; want %d, %v", tt.s, id, ok, tt.id, tt.ok)
+		}
+	}
+}
+
+func TestSlackIDs_Cursor(t *testing.T) {
+	c := encodeCursor("history", 77)
+	if id, err := decodeCursor("history", c); err != nil || id != 77 {
+		t.Fatalf("round trip = %d, %v", id, err)
+	}
+	for _, bad := range []string{"%%%", encodeCursor("users", 5), "bm9wZQ"} {
+		if _, err := decodeCursor("history", bad); toSlack(err).code != "invalid_cursor" {
+			t.Errorf("decodeCursor(%q) = %v, want invalid_cursor", bad, err)
+		}
+	}
+	if id, err := decodeCursor("history", ""); err != nil || id != 0 {
+		t.Fatalf("empty cursor = %d, %v", id, err)
+	}
+}
+
+func TestSlackArgs_Encodings(t *testing.T) {
+	parse := func(ct, body string) *slackArgs {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/api/slack/x?q=1", strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		a, err := parseArgs(httptest.NewRecorder(), req, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	form := parse("application/x-www-form-urlencoded", "text=hi&inclusive=1&blocks=%5B%7B%22type%22%3A%22divider%22%7D%5D")
+	js := parse("application/json; charset=utf-8", `{"text":"hi","inclusive":true,"blocks":[{"type":"divider"}]}`)
+	for name, a := range map[string]*slackArgs{"form": form, "json": js} {
+		if a.str("text") != "hi" || !a.bool("inclusive", false) || a.str("q") != "1" {
+			t.Errorf("%s: text %q inclusive %v q %q", name, a.str("text"), a.bool("inclusive", false), a.str("q"))
+		}
+		raw, ok, err := a.rawJSON("blocks")
+		if err != nil || !ok || string(raw) != `[{"type":"divider"}]` {
+			t.Errorf("%s: blocks %s %v %v", name, raw, ok, err)
+		}
+	}
+	// A JSON body may also carry blocks as a string holding JSON.
+	str := parse("application/json", `{"blocks":"[{\"type\":\"divider\"}]"}`)
+	if raw, _, err := str.rawJSON("blocks"); err != nil || string(raw) != `[{"type":"divider"}]` {
+		t.Errorf("string blocks: %s %v", raw, err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/slack/x", strings.NewReader(`[1]`))
+	req.Header.Set("Content-Type", "application/json")
+	if _, err := parseArgs(httptest.NewRecorder(), req, 1<<20); toSlack(err).code != "json_not_object" {
+		t.Errorf("array body: %v", err)
+	}
+}
+
+func TestSlackErrors_Map(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{channels.NotFound("channel"), "channel_not_found"},
+		{channels.Forbidden("not_in_channel", "x"), "not_in_channel"},
+		{channels.Forbidden("channel_archived", "x"), "is_archived"},
+		{channels.Invalid("text_too_long", "text", "x"), "msg_too_long"},
+		{channels.Invalid("empty_message", "text", "x"), "no_text"},
+		{channels.MissingScope(channels.ScopeChatWrite), "missing_scope"},
+		{channels.ErrRateLimited, "ratelimited"},
+		{channels.Invalid("something_else", "x", "x"), "invalid_arguments"},
+		{http.ErrBodyNotAllowed, "internal_error"},
+	}
+	for _, tt := range tests {
+		if got := toSlack(tt.err).code; got != tt.want {
+			t.Errorf("toSlack(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+	if e := toSlack(channels.MissingScope(channels.ScopeChatWrite)); e.needed != "chat:write" {
+		t.Errorf("missing_scope needed = %q", e.needed)
+	}
+}
