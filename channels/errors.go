@@ -79,6 +79,10 @@ func ToHTTP(err error) HTTPError {
 	if errors.As(err, &in) {
 		return HTTPError{Status: http.StatusBadRequest, Code: in.Code, Message: in.Message, Field: in.Field}
 	}
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return HTTPError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many posts to this channel; retry later"}
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return HTTPError{Status: statusOf(e.Kind), Code: e.Code, Message: e.Message, Field: e.Field}

@@ -183,6 +183,10 @@ func WriteError(c *gin.Context, logger *slog.Logger, err error) {
 		logger.Error("request failed", "method", c.Request.Method, "route", c.FullPath(),
 			"request_id", c.GetString("request_id"), "err", err)
 	}
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds(rl.RetryAfter)))
+	}
 	if he.Status == http.StatusTooManyRequests && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "1")
 	}

@@ -23,6 +23,10 @@ func (h *Handler) postMessage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if !created && in.Key != "" && m.Key == in.Key {
+		c.JSON(http.StatusOK, m) // the keyed message, updated in place
+		return nil
+	}
 	if !created {
 		c.Header("Idempotent-Replayed", "true")
 	}

@@ -23,12 +23,13 @@ const (
 )
 
 const messageColumns = `id, channel_id, user_id, thread_id, text, markup, attachments, blocks, props, reply_count,
-	last_reply_at, created_at, edited_at, deleted_at IS NOT NULL`
+	last_reply_at, created_at, edited_at, deleted_at IS NOT NULL, COALESCE(msg_key, ''), COALESCE(username, ''),
+	COALESCE(icon_emoji, ''), COALESCE(icon_url, '')`
 
 func scanMessage(row interface{ Scan(...any) error }, m *Message) error {
 	var att, blocks, props []byte
 	if err := row.Scan(&m.ID, &m.ChannelID, &m.UserID, &m.ThreadID, &m.Text, &m.Markup, &att, &blocks, &props,
-		&m.ReplyCount, &m.LastReplyAt, &m.CreatedAt, &m.EditedAt, &m.Deleted); err != nil {
+		&m.ReplyCount, &m.LastReplyAt, &m.CreatedAt, &m.EditedAt, &m.Deleted, &m.Key, &m.Username, &m.IconEmoji, &m.IconURL); err != nil {
 		return err
 	}
 	m.Attachments, m.Blocks, m.Props = att, blocks, props
@@ -48,6 +49,17 @@ type NewMessage struct {
 	FileIDs     []int64         `json:"file_ids"`
 	// IdempotencyKey makes a retried post return the first message.
 	IdempotencyKey string `json:"-"`
+
+	// Key (bots) names the message for its author in this channel: posting
+	// again with the same key updates that message in place.
+	Key string `json:"key"`
+	// ThreadKey replies under the author's message with that key.
+	ThreadKey string `json:"thread_key"`
+	// Username, IconEmoji and IconURL override how the author is shown;
+	// a bot token needs chat:write.customize.
+	Username  string `json:"username"`
+	IconEmoji string `json:"icon_emoji"`
+	IconURL   string `json:"icon_url"`
 }
 
 // validateBody checks the parts of a message common to posting and editing.
@@ -145,8 +157,51 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 	if len(in.FileIDs) > maxFiles {
 		return nil, false, Invalid("too_many_files", "file_ids", "at most %d files per message", maxFiles)
 	}
+	ov, err := checkOverrides(actor, in.Username, in.IconEmoji, in.IconURL)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(in.Key) > 255 || len(in.ThreadKey) > 255 {
+		return nil, false, Invalid("invalid_key", "key", "key and thread_key are at most 255 characters")
+	}
+	if in.ThreadKey != "" {
+		id, err := s.keyedMessage(ctx, actor.ID, channelID, in.ThreadKey)
+		if err != nil {
+			return nil, false, err
+		}
+		if id == 0 {
+			return nil, false, newErr(ErrNotFound, "thread_not_found", "no message of yours in this channel has that thread_key")
+		}
+		in.ThreadID = id
+	}
+	if in.Key != "" {
+		id, err := s.keyedMessage(ctx, actor.ID, channelID, in.Key)
+		if err != nil {
+			return nil, false, err
+		}
+		if id != 0 {
+			// The same key again: update that message in place.
+			if err := s.checkPostLimit(actor, channelID); err != nil {
+				return nil, false, err
+			}
+			text := in.Text
+			att, blocks := in.Attachments, in.Blocks
+			if att == nil {
+				att = json.RawMessage("null")
+			}
+			if blocks == nil {
+				blocks = json.RawMessage("null")
+			}
+			m, err := s.EditMessage(ctx, actor, id, MessageEdit{Text: &text, Attachments: att, Blocks: blocks, overrides: &ov})
+			return m, false, err
+		}
+	}
+	if err := s.checkPostLimit(actor, channelID); err != nil {
+		return nil, false, err
+	}
 	msg := &Message{ChannelID: channelID, UserID: actor.ID, Text: in.Text, Markup: in.Markup, Attachments: in.Attachments,
-		Blocks: in.Blocks, Props: in.Props, Reactions: []Reaction{}, Files: []File{}}
+		Blocks: in.Blocks, Props: in.Props, Reactions: []Reaction{}, Files: []File{}, Key: in.Key,
+		Username: ov.Username, IconEmoji: ov.IconEmoji, IconURL: ov.IconURL}
 	if in.ThreadID != 0 {
 		root, err := s.threadRoot(ctx, channelID, in.ThreadID)
 		if err != nil {
@@ -205,14 +260,19 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 	return msg, true, nil
 }
 
-const insertMessageSQL = `INSERT INTO messages (channel_id, user_id, thread_id, text, markup, attachments, blocks, props, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertMessageSQL = `INSERT INTO messages (channel_id, user_id, thread_id, text, markup, attachments, blocks, props, created_at,
+	msg_key, username, icon_emoji, icon_url)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertMessage writes msg with its mentions, files, idempotency key and
 // message.created event, and sets msg.ID.
 func insertMessage(tx *Tx, msg *Message, idemKey string) error {
 	res, err := tx.Exec(insertMessageSQL, msg.ChannelID, msg.UserID, msg.ThreadID, msg.Text, msg.Markup,
-		nullJSON(msg.Attachments), nullJSON(msg.Blocks), nullJSON(msg.Props), msg.CreatedAt)
+		nullJSON(msg.Attachments), nullJSON(msg.Blocks), nullJSON(msg.Props), msg.CreatedAt,
+		nullString(msg.Key), nullString(msg.Username), nullString(msg.IconEmoji), nullString(msg.IconURL))
+	if IsUniqueViolation(err) {
+		return Conflict("key_conflict", "another post with this key was being made at the same time; retry")
+	}
 	if err != nil {
 		return err
 	}
@@ -490,6 +550,8 @@ type MessageEdit struct {
 	Text        *string         `json:"text"`
 	Attachments json.RawMessage `json:"attachments"`
 	Blocks      json.RawMessage `json:"blocks"`
+	// overrides replace the author overrides (a keyed re-post).
+	overrides *Overrides
 }
 
 // EditMessage changes a message's text (and attachments or blocks); only its
@@ -517,6 +579,9 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	if e.Blocks != nil {
 		m.Blocks = e.Blocks
 	}
+	if e.overrides != nil {
+		m.Username, m.IconEmoji, m.IconURL = e.overrides.Username, e.overrides.IconEmoji, e.overrides.IconURL
+	}
 	if err := validateBody(&m.Text, &m.Markup, &m.Attachments, &m.Blocks, len(m.Files) > 0); err != nil {
 		return nil, err
 	}
@@ -526,8 +591,9 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	now := nowMillis()
 	m.EditedAt = &now
 	err = s.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(`UPDATE messages SET text = ?, attachments = ?, blocks = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL`,
-			m.Text, nullJSON(m.Attachments), nullJSON(m.Blocks), now, id)
+		res, err := tx.Exec(`UPDATE messages SET text = ?, attachments = ?, blocks = ?, edited_at = ?, username = ?, icon_emoji = ?, icon_url = ?
+			WHERE id = ? AND deleted_at IS NULL`,
+			m.Text, nullJSON(m.Attachments), nullJSON(m.Blocks), now, nullString(m.Username), nullString(m.IconEmoji), nullString(m.IconURL), id)
 		if err != nil {
 			return err
 		}
@@ -574,7 +640,7 @@ func (s *Service) DeleteMessage(ctx context.Context, actor *Actor, id int64) err
 	}
 	var orphans []string
 	err = s.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(`UPDATE messages SET text = '', attachments = NULL, blocks = NULL, props = NULL, deleted_at = ?
+		res, err := tx.Exec(`UPDATE messages SET text = '', attachments = NULL, blocks = NULL, props = NULL, msg_key = NULL, deleted_at = ?
 			WHERE id = ? AND deleted_at IS NULL`, nowMillis(), id)
 		if err != nil {
 			return err

@@ -19,6 +19,9 @@ type Options struct {
 	SessionTTL     time.Duration // how long a login session lasts
 	MaxUploadBytes int64         // largest accepted file
 	EventRetention time.Duration // how long the event log keeps events
+	// BotPostLimiter holds each bot token's posts per channel (key
+	// "TOKENID:CHANNELID"); nil allows everything.
+	BotPostLimiter *RateLimiter
 }
 
 // Service is the workspace core: every operation on users, channels,

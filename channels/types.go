@@ -126,6 +126,13 @@ type Message struct {
 	CreatedAt   int64           `json:"created_at"`
 	EditedAt    *int64          `json:"edited_at"`
 	Deleted     bool            `json:"deleted"`
+	// Key is a bot's own key for the message (see NewMessage.Key).
+	Key string `json:"key,omitempty"`
+	// Username, IconEmoji and IconURL override how the author is shown
+	// (bots with chat:write.customize).
+	Username  string `json:"username,omitempty"`
+	IconEmoji string `json:"icon_emoji,omitempty"`
+	IconURL   string `json:"icon_url,omitempty"`
 }
 
 // Mentions are the mentions recognised in a message's text.

@@ -14,6 +14,8 @@ CREATE INDEX message_files_file ON message_files(file_id);
 
 CREATE INDEX messages_channel ON messages(channel_id, thread_id, id);
 
+CREATE UNIQUE INDEX messages_key ON messages(user_id, channel_id, msg_key) WHERE msg_key IS NOT NULL;
+
 CREATE INDEX messages_thread ON messages(thread_id, id) WHERE thread_id IS NOT NULL;
 
 CREATE INDEX tokens_user ON tokens(user_id);
@@ -111,7 +113,7 @@ CREATE TABLE messages (
     created_at    INTEGER NOT NULL,
     edited_at     INTEGER,
     deleted_at    INTEGER
-);
+, msg_key TEXT, username TEXT, icon_emoji TEXT, icon_url TEXT);
 
 CREATE TABLE reactions (
     message_id INTEGER NOT NULL REFERENCES messages(id),

@@ -44,6 +44,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 		SessionTTL:     cfg.SessionTTL,
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		EventRetention: cfg.EventRetention,
+		BotPostLimiter: channels.NewRateLimiter(cfg.BotPostRate, cfg.BotPostBurst),
 	})
 	b := bots.New(svc, bots.Options{UsersCanCreateBots: cfg.UsersCanCreateBots})
 	return &app{cfg: cfg, log: logger, db: db, svc: svc, bots: b}, nil

@@ -33,8 +33,11 @@ type Config struct {
 	MaxWSPerUser   int
 	// UsersCanCreateBots lets every user create bots, not only admins.
 	UsersCanCreateBots bool
-	LogFormat          string
-	LogLevel           string
+	// BotPostRate and BotPostBurst hold each bot token's posts per channel.
+	BotPostRate  float64
+	BotPostBurst int
+	LogFormat    string
+	LogLevel     string
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
@@ -55,6 +58,8 @@ func DefaultConfig() Config {
 		RateLimit:      50,
 		RateBurst:      200,
 		MaxWSPerUser:   20,
+		BotPostRate:    1,
+		BotPostBurst:   5,
 		LogFormat:      "text",
 		LogLevel:       "info",
 	}
@@ -142,6 +147,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	small(&c.RateBurst, "rate-burst", "API requests a user may send in a burst")
 	small(&c.MaxWSPerUser, "max-ws-per-user", "WebSocket connections a user may hold open at once")
 	boolean(&c.UsersCanCreateBots, "users-can-create-bots", "let every user create bots, not only admins")
+	float(&c.BotPostRate, "bot-post-rate", "messages per second a bot token may post to one channel (0 turns the limit off)")
+	small(&c.BotPostBurst, "bot-post-burst", "messages a bot token may post to one channel in a burst")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	return errors.Join(errs...)
@@ -188,6 +195,9 @@ func (c *Config) validate() error {
 	}
 	if c.RateLimit < 0 || c.RateBurst < 1 {
 		errs = append(errs, errors.New("rate-limit and rate-burst: must be positive"))
+	}
+	if c.BotPostRate < 0 || c.BotPostBurst < 1 {
+		errs = append(errs, errors.New("bot-post-rate and bot-post-burst: must be positive"))
 	}
 	if c.MaxWSPerUser < 1 {
 		errs = append(errs, errors.New("max-ws-per-user: must be at least 1"))

@@ -49,6 +49,7 @@ func startTestServer(t testing.TB, wrap func(net.Listener) net.Listener, tweak .
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.OpenSignup = true
 	cfg.RateLimit = 0
+	cfg.BotPostRate = 0
 	cfg.SQLiteSync = "normal"
 	for _, f := range tweak {
 		f(&cfg)

@@ -1,0 +1,91 @@
+package channels
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Overrides change how a message's author is shown (a bot posting as
+// "deploy-bot" with :rocket:).
+type Overrides struct {
+	Username  string
+	IconEmoji string
+	IconURL   string
+}
+
+// checkOverrides validates per-message author overrides; any of them needs
+// chat:write.customize on a bot token.
+func checkOverrides(actor *Actor, username, iconEmoji, iconURL string) (Overrides, error) {
+	ov := Overrides{Username: username}
+	if username == "" && iconEmoji == "" && iconURL == "" {
+		return ov, nil
+	}
+	if err := RequireScope(actor, ScopeChatWriteCustomize); err != nil {
+		return ov, err
+	}
+	if len([]rune(username)) > 80 {
+		return ov, Invalid("invalid_username", "username", "username is longer than 80 characters")
+	}
+	if iconEmoji != "" {
+		e, err := NormalizeEmoji(iconEmoji)
+		if err != nil {
+			return ov, Invalid("invalid_icon_emoji", "icon_emoji", "icon_emoji must be a shortcode like rocket")
+		}
+		ov.IconEmoji = e
+	}
+	if iconURL != "" {
+		u, err := url.Parse(iconURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(iconURL) > 2000 {
+			return ov, Invalid("invalid_icon_url", "icon_url", "icon_url must be an http(s) URL")
+		}
+		ov.IconURL = iconURL
+	}
+	return ov, nil
+}
+
+// keyedMessage returns the id of the author's live message with key in a
+// channel, or 0.
+func (s *Service) keyedMessage(ctx context.Context, userID, channelID int64, key string) (int64, error) {
+	var id int64
+	err := s.db.ReadRow(ctx, `SELECT id FROM messages WHERE user_id = ? AND channel_id = ? AND msg_key = ? AND deleted_at IS NULL`,
+		userID, channelID, key).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("look up message key: %w", err)
+	}
+	return id, nil
+}
+
+// RateLimitError is a 429 that says when to retry.
+type RateLimitError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string { return "rate limited; retry later" }
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// checkPostLimit holds each bot token to its posting rate per channel.
+func (s *Service) checkPostLimit(actor *Actor, channelID int64) error {
+	if actor.Scopes == nil {
+		return nil
+	}
+	ok, wait := s.opts.BotPostLimiter.Allow(strconv.FormatInt(actor.TokenID, 10) + ":" + strconv.FormatInt(channelID, 10))
+	if !ok {
+		return &RateLimitError{RetryAfter: wait}
+	}
+	return nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

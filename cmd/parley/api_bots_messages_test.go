@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/parley-chat/parley/channels"
+)
+
+func TestBots_KeyUpsertAndThreadKey(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.signup("root")
+	ch := admin.createChannel("builds", false)
+	bot, _ := admin.createBot("ci", channels.ScopeChatWrite, channels.ScopeChannelsHistory)
+	admin.addMember(ch.ID, bot.User.ID)
+	path := fmt.Sprintf("/api/v1/channels/%d/messages", ch.ID)
+
+	var first, again, reply, other channels.Message
+	bot.mustJSON(http.StatusCreated, "POST", path, map[string]any{"text": "build #42: running", "key": "build-42"}, &first)
+	if first.Key != "build-42" {
+		t.Errorf("key = %q", first.Key)
+	}
+	bot.mustJSON(http.StatusOK, "POST", path, map[string]any{"text": "build #42: passed", "key": "build-42",
+		"attachments": []map[string]any{{"color": "good", "text": "all green"}}}, &again)
+	if again.ID != first.ID || again.Text != "build #42: passed" || again.EditedAt == nil || len(again.Attachments) == 0 {
+		t.Errorf("re-post with the key = %+v, want message %d updated", again, first.ID)
+	}
+	bot.mustJSON(http.StatusCreated, "POST", path, map[string]any{"text": "step 1 ok", "thread_key": "build-42"}, &reply)
+	if reply.ThreadID == nil || *reply.ThreadID != first.ID {
+		t.Errorf("thread_key reply thread_id = %v, want %d", reply.ThreadID, first.ID)
+	}
+	bot.mustJSON(http.StatusCreated, "POST", path, map[string]any{"text": "build #43", "key": "build-43"}, &other)
+	if other.ID == first.ID {
+		t.Error("another key updated the first message")
+	}
+	wantError(t, bot.do("POST", path, map[string]any{"text": "x", "thread_key": "nope"}), http.StatusNotFound, "thread_not_found")
+
+	// One message for the key, updated: the channel holds two top-level messages.
+	var list struct {
+		Items []channels.Message `json:"items"`
+	}
+	bot.mustJSON(http.StatusOK, "GET", path, nil, &list)
+	if len(list.Items) != 2 || list.Items[1].Text != "build #42: passed" || list.Items[1].ReplyCount != 1 {
+		t.Errorf("messages = %+v", list.Items)
+	}
+	// The update is a message.updated event.
+	var events struct {
+		Items []channels.Event `json:"items"`
+	}
+	admin.mustJSON(http.StatusOK, "GET", "/api/v1/events?since=0&limit=1000", nil, &events)
+	updated := 0
+	for _, e := range events.Items {
+		if e.Type == "message.updated" {
+			updated++
+		}
+	}
+	if updated != 1 {
+		t.Errorf("%d message.updated events, want 1", updated)
+	}
+	// Keys belong to their author: a person's same key is a different message.
+	var mine channels.Message
+	admin.mustJSON(http.StatusCreated, "POST", path, map[string]any{"text": "mine", "key": "build-42"}, &mine)
+	if mine.ID == first.ID {
+		t.Error("another author's key updated the bot's message")
+	}
+	// Deleting a keyed message frees its key.
+	bot.mustJSON(http.StatusNoContent, "DELETE", fmt.Sprintf("/api/v1/messages/%d", other.ID), nil, nil)
+	var fresh channels.Message
+	bot.mustJSON(http.StatusCreated, "POST", path, map[string]any{"text": "build #43 again", "key": "build-43"}, &fresh)
+	if fresh.ID == other.ID {
+		t.Error("a deleted message's key still points at it")
+	}
+}
+
+func TestBots_Overrides(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.signup("root")
+	ch := admin.createChannel("deploys", false)
+	plain, _ := admin.createBot("plain", channels.ScopeChatWrite)
+	custom, _ := admin.createBot("custom", channels.ScopeChatWrite, channels.ScopeChatWriteCustomize)
+	admin.addMember(ch.ID, plain.User.ID)
+	admin.addMember(ch.ID, custom.User.ID)
+	path := fmt.Sprintf("/api/v1/channels/%d/messages", ch.ID)
+
+	tests := []struct {
+		name   string
+		as     *client
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{"username without customize", plain, map[string]any{"text": "x", "username": "Deployer"}, 403, "missing_scope"},
+		{"icon_emoji without customize", plain, map[string]any{"text": "x", "icon_emoji": ":rocket:"}, 403, "missing_scope"},
+		{"icon_url without customize", plain, map[string]any{"text": "x", "icon_url": "https://example.com/i.png"}, 403, "missing_scope"},
+		{"bad icon url", custom, map[string]any{"text": "x", "icon_url": "file:///etc/passwd"}, 400, "invalid_icon_url"},
+		{"bad icon emoji", custom, map[string]any{"text": "x", "icon_emoji": "<b>"}, 400, "invalid_icon_emoji"},
+		{"with customize", custom, map[string]any{"text": "x", "username": "Deployer", "icon_emoji": ":rocket:"}, 201, ""},
+		{"a person", admin, map[string]any{"text": "x", "username": "Someone", "icon_url": "https://example.com/i.png"}, 201, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.as.do("POST", path, tt.body)
+			if tt.code != "" {
+				wantError(t, res, tt.status, tt.code)
+				if tt.code == "missing_scope" && errorField(res) != channels.ScopeChatWriteCustomize {
+					t.Errorf("names %q", errorField(res))
+				}
+				return
+			}
+			if res.Status != tt.status {
+				t.Fatalf("status %d: %s", res.Status, res.Body)
+			}
+		})
+	}
+	var list struct {
+		Items []channels.Message `json:"items"`
+	}
+	admin.mustJSON(http.StatusOK, "GET", path, nil, &list)
+	if len(list.Items) != 2 || list.Items[1].Username != "Deployer" || list.Items[1].IconEmoji != "rocket" {
+		t.Errorf("stored overrides = %+v", list.Items)
+	}
+}
+
+func TestBots_PostRateLimit(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.BotPostRate, c.BotPostBurst = 1, 3 })
+	admin := ts.signup("root")
+	a := admin.createChannel("a", false)
+	b := admin.createChannel("b", false)
+	bot, _ := admin.createBot("chatty", channels.ScopeChatWrite)
+	admin.addMember(a.ID, bot.User.ID)
+	admin.addMember(b.ID, bot.User.ID)
+	post := func(ch int64) *response {
+		return bot.do("POST", fmt.Sprintf("/api/v1/channels/%d/messages", ch), map[string]any{"text": "tick"})
+	}
+	for i := 0; i < 3; i++ {
+		if res := post(a.ID); res.Status != http.StatusCreated {
+			t.Fatalf("post %d of the burst: %d %s", i, res.Status, res.Body)
+		}
+	}
+	res := post(a.ID)
+	wantError(t, res, http.StatusTooManyRequests, "rate_limited")
+	if n, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || n < 1 {
+		t.Errorf("Retry-After = %q, want whole seconds", res.Header.Get("Retry-After"))
+	}
+	// Per channel: another channel still takes posts; people are not held.
+	if res := post(b.ID); res.Status != http.StatusCreated {
+		t.Errorf("other channel: %d %s", res.Status, res.Body)
+	}
+	for i := 0; i < 5; i++ {
+		admin.post(a.ID, "person", 0)
+	}
+}
