@@ -107,11 +107,7 @@ func chatPostMessage(c *slackCall) (gin.H, error) {
 	if in.ThreadID, err = c.threadID(); err != nil {
 		return nil, err
 	}
-	if props, err := c.overrides(); err != nil {
-		return nil, err
-	} else if props != nil {
-		in.Props = props
-	}
+	c.overrides(&in)
 	m, _, err := c.api.svc.PostMessage(c.ctx, c.actor, ch.ID, in)
 	if err != nil {
 		return nil, err
@@ -119,17 +115,14 @@ func chatPostMessage(c *slackCall) (gin.H, error) {
 	return gin.H{"channel": channelID(ch), "ts": messageTS(m), "message": c.shapeMessage(m, "")}, nil
 }
 
-// overrides reads username and icon_emoji/icon_url: honoured for bots with
-// chat:write.customize, and ignored for everyone else, as Slack does.
-func (c *slackCall) overrides() (json.RawMessage, error) {
-	o := overrides{Username: c.args.str("username"), IconEmoji: c.args.str("icon_emoji"), IconURL: c.args.str("icon_url")}
-	if o == (overrides{}) || c.actor.Kind != channels.KindBot || !c.actor.Can(channels.ScopeChatWriteCustomize) {
-		return nil, nil
+// overrides reads username and icon_emoji/icon_url into the message's
+// author overrides: honoured for bots with chat:write.customize (the core
+// checks them), and ignored for everyone else, as Slack does.
+func (c *slackCall) overrides(in *channels.NewMessage) {
+	if c.actor.Kind != channels.KindBot || !c.actor.Can(channels.ScopeChatWriteCustomize) {
+		return
 	}
-	if utf8.RuneCountInString(o.Username) > 80 || len(o.IconURL) > 2048 || utf8.RuneCountInString(o.IconEmoji) > 66 {
-		return nil, slackFail("invalid_arguments")
-	}
-	return json.Marshal(o)
+	in.Username, in.IconEmoji, in.IconURL = c.args.str("username"), c.args.str("icon_emoji"), c.args.str("icon_url")
 }
 
 func chatUpdate(c *slackCall) (gin.H, error) {

@@ -29,9 +29,13 @@ type slackMessage struct {
 	Files        []slackFile     `json:"files,omitempty"`
 }
 
+// slackIcons is a message's icon override. Slack sends emoji and image_48;
+// slack-go reads icon_emoji and icon_url, so both spellings are given.
 type slackIcons struct {
-	Emoji string `json:"emoji,omitempty"`
-	URL   string `json:"image_48,omitempty"`
+	Emoji     string `json:"emoji,omitempty"`
+	URL       string `json:"image_48,omitempty"`
+	IconEmoji string `json:"icon_emoji,omitempty"`
+	IconURL   string `json:"icon_url,omitempty"`
 }
 
 type slackEdited struct {
@@ -58,14 +62,6 @@ type slackFile struct {
 	Permalink  string `json:"permalink"`
 }
 
-// overrides are a bot's per-message name and icon, kept in the message's
-// props (granted by chat:write.customize).
-type overrides struct {
-	Username  string `json:"username,omitempty"`
-	IconEmoji string `json:"icon_emoji,omitempty"`
-	IconURL   string `json:"icon_url,omitempty"`
-}
-
 // shapeMessage renders m in Slack's shape; threadTS is the ts of its
 // thread's root when the caller knows it ("" looks it up for replies).
 func (c *slackCall) shapeMessage(m *channels.Message, threadTS string) slackMessage {
@@ -77,15 +73,14 @@ func (c *slackCall) shapeMessage(m *channels.Message, threadTS string) slackMess
 	if author := c.user(m.UserID); author != nil && author.Kind == channels.KindBot {
 		out.BotID, out.Username = botID(author.ID), author.Username
 	}
-	if len(m.Props) > 0 {
-		var o overrides
-		if json.Unmarshal(m.Props, &o) == nil {
-			if o.Username != "" {
-				out.Username = o.Username
-			}
-			if o.IconEmoji != "" || o.IconURL != "" {
-				out.Icons = &slackIcons{Emoji: o.IconEmoji, URL: o.IconURL}
-			}
+	if m.Username != "" {
+		out.Username = m.Username
+	}
+	if m.IconEmoji != "" || m.IconURL != "" {
+		out.Icons = &slackIcons{URL: m.IconURL, IconURL: m.IconURL}
+		if m.IconEmoji != "" {
+			out.Icons.Emoji = ":" + m.IconEmoji + ":"
+			out.Icons.IconEmoji = out.Icons.Emoji
 		}
 	}
 	switch {
