@@ -101,9 +101,26 @@ WHERE seq > ?1 AND (scope = 'all' OR subject_id = ?2
    OR (scope = 'channel' AND channel_id IN (SELECT channel_id FROM members WHERE user_id = ?2)))
 ORDER BY seq LIMIT ?3`
 
+// selectVisibleEventsOfKinds is selectVisibleEvents for a bot token: events
+// of a channel only when the channel's kind is in ?4 (see EventKinds).
+const selectVisibleEventsOfKinds = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at
+FROM events
+WHERE seq > ?1 AND (scope = 'all' OR subject_id = ?2
+   OR (scope = 'channel' AND channel_id IN (SELECT channel_id FROM members WHERE user_id = ?2)))
+  AND (channel_id IS NULL OR instr(?4, ',' || (SELECT kind FROM channels WHERE id = events.channel_id) || ',') > 0)
+ORDER BY seq LIMIT ?3`
+
 // Events returns the events after since that userID may see, oldest first.
-func (l *Log) Events(ctx context.Context, userID, since int64, limit int) ([]Event, error) {
-	rows, err := l.db.Reader.QueryContext(ctx, selectVisibleEvents, since, userID, limit)
+// kinds (from EventKinds) limits a bot token to the events of the channel
+// kinds it has a history scope for; "" is no limit.
+func (l *Log) Events(ctx context.Context, userID int64, kinds string, since int64, limit int) ([]Event, error) {
+	var rows *sql.Rows
+	var err error
+	if kinds == "" {
+		rows, err = l.db.Reader.QueryContext(ctx, selectVisibleEvents, since, userID, limit)
+	} else {
+		rows, err = l.db.Reader.QueryContext(ctx, selectVisibleEventsOfKinds, since, userID, limit, kinds)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read events after %d: %w", since, err)
 	}

@@ -8,7 +8,8 @@ import (
 )
 
 func (h *Handler) listEvents(c *gin.Context) error {
-	if err := RequireScope(ActorFrom(c), ScopeChannelsHistory); err != nil {
+	kinds, err := EventKinds(ActorFrom(c))
+	if err != nil {
 		return err
 	}
 	since, err := queryInt(c, "since")
@@ -33,7 +34,7 @@ func (h *Handler) listEvents(c *gin.Context) error {
 	if since > 0 && oldest > 0 && since < oldest-1 {
 		return newErr(ErrGone, "resync_required", "events after that seq were pruned; refetch state and start from the head")
 	}
-	events, err := h.svc.Log.Events(ctx, ActorFrom(c).ID, since, int(limit))
+	events, err := h.svc.Log.Events(ctx, ActorFrom(c).ID, kinds, since, int(limit))
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,8 @@ func (h *Handler) serveWS(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := RequireScope(actor, ScopeChannelsHistory); err != nil {
+	kinds, err := EventKinds(actor)
+	if err != nil {
 		return err
 	}
 	keys := map[string]any{}
@@ -48,7 +49,7 @@ func (h *Handler) serveWS(c *gin.Context) error {
 	if !strings.EqualFold(c.GetHeader("Upgrade"), "websocket") {
 		return Invalid("not_websocket", "", "this endpoint speaks WebSocket only")
 	}
-	keys[connKey] = &conn{hub: h.hub, userID: actor.ID, tokenID: actor.TokenID,
+	keys[connKey] = &conn{hub: h.hub, userID: actor.ID, tokenID: actor.TokenID, kinds: kinds,
 		drained: make(chan struct{}, 1), gone: make(chan struct{})}
 	c.Set("user_id", actor.ID)
 	return h.hub.serve(c.Writer, c.Request, keys)

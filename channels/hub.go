@@ -80,6 +80,9 @@ type Hub struct {
 	members    map[int64]map[int64]struct{} // channel -> users, as of dispatched
 	channelsOf map[int64]map[int64]struct{} // user -> channels, as of dispatched
 	dispatched int64                        // last event fanned out
+	// kinds maps channels to their kind, for connections limited to some
+	// kinds; only load and the dispatcher goroutine touch it.
+	kinds map[int64]string
 
 	presence *presence
 	typing   sync.Map // typingKey -> time.Time of the last relay
@@ -96,7 +99,7 @@ func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOpti
 	opts.defaults()
 	h := &Hub{svc: svc, log: logger, opts: opts, conns: map[*melody.Session]*conn{},
 		byUser: map[int64]map[*conn]struct{}{}, members: map[int64]map[int64]struct{}{},
-		channelsOf: map[int64]map[int64]struct{}{}, quit: make(chan struct{}), done: make(chan struct{})}
+		channelsOf: map[int64]map[int64]struct{}{}, kinds: map[int64]string{}, quit: make(chan struct{}), done: make(chan struct{})}
 	if err := h.load(ctx); err != nil {
 		return nil, err
 	}
@@ -137,6 +140,22 @@ func (h *Hub) load(ctx context.Context) error {
 	defer tx.Rollback()
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events`).Scan(&h.dispatched); err != nil {
 		return fmt.Errorf("load log head: %w", err)
+	}
+	krows, err := tx.QueryContext(ctx, `SELECT id, kind FROM channels`)
+	if err != nil {
+		return fmt.Errorf("load channel kinds: %w", err)
+	}
+	defer krows.Close()
+	for krows.Next() {
+		var id int64
+		var kind string
+		if err := krows.Scan(&id, &kind); err != nil {
+			return fmt.Errorf("scan channel kind: %w", err)
+		}
+		h.kinds[id] = kind
+	}
+	if err := krows.Err(); err != nil {
+		return fmt.Errorf("load channel kinds: %w", err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT channel_id, user_id FROM members`)
 	if err != nil {
@@ -219,10 +238,11 @@ func (h *Hub) dispatch(e *Event) {
 		h.log.Error("realtime: encode event", "seq", e.Seq, "err", err)
 		return
 	}
+	kind := h.channelKind(e)
 	h.mu.Lock()
 	h.applyBefore(e)
 	h.forRecipients(e, func(c *conn) {
-		if c.live && e.Seq > c.sent {
+		if c.live && e.Seq > c.sent && (e.ChannelID == nil || kindAllowed(c.kinds, kind)) {
 			c.send(frame)
 			c.sent = e.Seq
 		}
@@ -231,6 +251,31 @@ func (h *Hub) dispatch(e *Event) {
 	h.applyAfter(e)
 	h.mu.Unlock()
 	h.afterDispatch(e)
+}
+
+// channelKind returns the kind of the channel an event is about ("" for
+// none). Called by the dispatcher only.
+func (h *Hub) channelKind(e *Event) string {
+	if e.ChannelID == nil {
+		return ""
+	}
+	id := *e.ChannelID
+	if kind, ok := h.kinds[id]; ok {
+		return kind
+	}
+	if e.Type == EventChannelCreated {
+		var c Channel
+		if json.Unmarshal(e.Data, &c) == nil && c.Kind != "" {
+			h.kinds[id] = c.Kind
+			return c.Kind
+		}
+	}
+	var kind string
+	if err := h.svc.db.ReadRow(context.Background(), `SELECT kind FROM channels WHERE id = ?`, id).Scan(&kind); err != nil {
+		return "" // seen by people only
+	}
+	h.kinds[id] = kind
+	return kind
 }
 
 // forRecipients calls f for every connection allowed to see e. h.mu is held.

@@ -16,6 +16,9 @@ type conn struct {
 	hub     *Hub
 	userID  int64
 	tokenID int64
+	// kinds limits a bot token to the events of the channel kinds it has a
+	// history scope for (see EventKinds); "" is no limit.
+	kinds string
 
 	// pending counts frames queued in melody's buffer and not yet written;
 	// send keeps one slot free for the close frame.
@@ -174,7 +177,7 @@ func (h *Hub) catchUp(c *conn) {
 			return
 		}
 		h.mu.Unlock()
-		events, err := h.svc.Log.Events(ctx, c.userID, c.sent, replayBatch)
+		events, err := h.svc.Log.Events(ctx, c.userID, c.kinds, c.sent, replayBatch)
 		if err != nil {
 			h.log.Error("realtime: replay", "err", err)
 			c.close(1011, "internal error")

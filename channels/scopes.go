@@ -1,6 +1,9 @@
 package channels
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Scopes a bot token may carry (Slack's names). People's tokens are not
 // limited by scopes.
@@ -81,7 +84,12 @@ func RequireScope(a *Actor, scope string) error {
 //	react                                       reactions:write
 //	list and read users                         users:read (e-mail with users:read.email)
 //	upload, read files                          files:write, files:read
-//	event feed and WebSocket                    channels:history
+//	event feed and WebSocket                    any history scope; events of a
+//	                                            channel only with its kind's
+//	                                            history scope (EventKinds)
+//	reactions                                   come with the messages they are
+//	                                            on (history scopes); reactions:read
+//	                                            is for Slack's reactions.get
 var channelScopes = map[string]struct{ read, history string }{
 	ChannelPublic:  {ScopeChannelsRead, ScopeChannelsHistory},
 	ChannelPrivate: {ScopeGroupsRead, ScopeGroupsHistory},
@@ -95,3 +103,36 @@ func ReadScope(kind string) string { return channelScopes[kind].read }
 // HistoryScope is the scope a bot needs to read the messages of a channel of
 // this kind.
 func HistoryScope(kind string) string { return channelScopes[kind].history }
+
+// EventKinds returns the channel kinds whose events (messages, reactions,
+// membership...) the actor may read from the event feed and the WebSocket,
+// as a list like ",public,dm,group_dm,"; "" means every kind (people). A bot
+// token without any history scope gets MissingScope(channels:history).
+func EventKinds(a *Actor) (string, error) {
+	if a.Scopes == nil {
+		return "", nil
+	}
+	kinds := ""
+	for _, kind := range []string{ChannelPublic, ChannelPrivate, ChannelDM, ChannelGroupDM} {
+		if a.Can(HistoryScope(kind)) {
+			kinds += "," + kind
+		}
+	}
+	if kinds == "" {
+		return "", MissingScope(ScopeChannelsHistory)
+	}
+	return kinds + ",", nil
+}
+
+// kindAllowed reports whether an EventKinds list lets a reader see events
+// of a channel of kind.
+func kindAllowed(kinds, kind string) bool {
+	if kinds == "" {
+		return true
+	}
+	if kind == "" {
+		return false
+	}
+	i := strings.Index(kinds, kind)
+	return i > 0 && kinds[i-1] == ',' && i+len(kind) < len(kinds) && kinds[i+len(kind)] == ','
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parley-chat/parley/channels"
@@ -84,7 +85,6 @@ func TestBots_Scopes(t *testing.T) {
 		{channels.ScopeUsersRead, "GET", func(int64) string { return "/api/v1/users" }, nil, 200},
 		{channels.ScopeUsersRead, "GET", func(int64) string { return fmt.Sprintf("/api/v1/users/%d", w.admin.User.ID) }, nil, 200},
 		{channels.ScopeFilesRead, "GET", func(int64) string { return fmt.Sprintf("/api/v1/files/%d", w.file.ID) }, nil, 200},
-		{channels.ScopeChannelsHistory, "GET", func(int64) string { return "/api/v1/events?since=0" }, nil, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path(0)+" needs "+tt.scope, func(t *testing.T) {
@@ -110,6 +110,22 @@ func TestBots_Scopes(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("the event feed needs a history scope", func(t *testing.T) {
+		for _, sc := range []string{channels.ScopeChannelsHistory, channels.ScopeGroupsHistory, channels.ScopeIMHistory} {
+			with, _ := w.botIn([]string{sc})
+			if res := with.do("GET", "/api/v1/events?since=0", nil); res.Status != http.StatusOK {
+				t.Errorf("with %s: %d %s", sc, res.Status, res.Body)
+			}
+		}
+		others := slices.DeleteFunc(slices.Clone(channels.AllScopes), func(s string) bool { return strings.HasSuffix(s, ":history") })
+		without, _ := w.botIn(others)
+		res := without.do("GET", "/api/v1/events?since=0", nil)
+		wantError(t, res, http.StatusForbidden, "missing_scope")
+		if errorField(res) != channels.ScopeChannelsHistory {
+			t.Errorf("missing_scope names %q", errorField(res))
+		}
+	})
 
 	t.Run("files:write", func(t *testing.T) {
 		with, _ := w.botIn([]string{channels.ScopeFilesWrite})
