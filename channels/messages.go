@@ -192,7 +192,7 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 			if blocks == nil {
 				blocks = json.RawMessage("null")
 			}
-			m, err := s.EditMessage(ctx, actor, id, MessageEdit{Text: &text, Attachments: att, Blocks: blocks, overrides: &ov})
+			m, err := s.EditMessage(ctx, actor, id, MessageEdit{Text: &text, Attachments: att, Blocks: blocks, overrides: &ov, repost: true})
 			return m, false, err
 		}
 	}
@@ -552,6 +552,9 @@ type MessageEdit struct {
 	Blocks      json.RawMessage `json:"blocks"`
 	// overrides replace the author overrides (a keyed re-post).
 	overrides *Overrides
+	// repost is a keyed re-post: it may write where a new post may
+	// (chat:write.public lets a bot update in a public channel it is not in).
+	repost bool
 }
 
 // EditMessage changes a message's text (and attachments or blocks); only its
@@ -561,13 +564,21 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	if err != nil {
 		return nil, err
 	}
-	if err := RequireScope(actor, ScopeChatWrite); err != nil {
-		return nil, err
+	if !e.repost {
+		if err := RequireScope(actor, ScopeChatWrite); err != nil {
+			return nil, err
+		}
 	}
 	if m.UserID != actor.ID {
 		return nil, Forbidden("not_author", "only the author can edit a message")
 	}
-	if err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {
+	if e.repost {
+		// The scopes of a new post: chat:write where a member,
+		// chat:write.public in a public channel it is not in.
+		if err := checkPostTarget(s.db.ReadRow(ctx, postTargetSQL, actor.ID, m.ChannelID), actor); err != nil {
+			return nil, err
+		}
+	} else if err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {
 		return nil, err
 	}
 	if e.Text != nil {

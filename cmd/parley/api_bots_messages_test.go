@@ -152,3 +152,44 @@ func TestBots_PostRateLimit(t *testing.T) {
 		admin.post(a.ID, "person", 0)
 	}
 }
+
+// TestBots_KeyUpsertOutsideChannel: a bot that posted with chat:write.public
+// into a public channel it has not joined updates that message in place with
+// the same key; without chat:write.public it may not, and a private channel
+// stays out of reach.
+func TestBots_KeyUpsertOutsideChannel(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.signup("root")
+	ch := admin.createChannel("builds", false)
+	bot, _ := admin.createBot("ci", channels.ScopeChatWritePublic)
+	path := fmt.Sprintf("/api/v1/channels/%d/messages", ch.ID)
+
+	var first, again channels.Message
+	bot.mustJSON(http.StatusCreated, "POST", path, map[string]any{"text": "build #7: running", "key": "build-7"}, &first)
+	bot.mustJSON(http.StatusOK, "POST", path, map[string]any{"text": "build #7: passed", "key": "build-7"}, &again)
+	if again.ID != first.ID || again.Text != "build #7: passed" || again.EditedAt == nil {
+		t.Errorf("re-post = %+v, want message %d updated", again, first.ID)
+	}
+	if got := admin.getMessage(first.ID); got.Text != "build #7: passed" {
+		t.Errorf("stored text %q", got.Text)
+	}
+	// Plain edits still need chat:write and membership.
+	wantError(t, bot.do("PATCH", fmt.Sprintf("/api/v1/messages/%d", first.ID), map[string]any{"text": "x"}),
+		http.StatusForbidden, "missing_scope")
+
+	// Another token of the bot without chat:write.public cannot re-post there.
+	var tok struct {
+		Token string `json:"token"`
+	}
+	admin.mustJSON(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/bots/%d/tokens", bot.User.ID),
+		map[string]any{"name": "narrow", "scopes": []string{channels.ScopeChatWrite}}, &tok)
+	narrow := &client{ts: ts, Token: tok.Token, Header: http.Header{}}
+	res := narrow.do("POST", path, map[string]any{"text": "build #7: hijacked", "key": "build-7"})
+	wantError(t, res, http.StatusForbidden, "missing_scope")
+	if errorField(res) != channels.ScopeChatWritePublic {
+		t.Errorf("missing_scope names %q", errorField(res))
+	}
+	if got := admin.getMessage(first.ID); got.Text != "build #7: passed" {
+		t.Errorf("text after a refused re-post: %q", got.Text)
+	}
+}
