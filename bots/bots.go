@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/parley-chat/parley/channels"
 )
@@ -34,11 +35,35 @@ type Service struct {
 	core *channels.Service
 	db   *channels.DB
 	opts Options
+	// icons caches each author's own icon (botIcon; the zero value for
+	// people), the default icon of its messages.
+	icons sync.Map
 }
+
+type botIcon struct{ emoji, url string }
 
 // New returns the bots service; the bots migrations must have run.
 func New(core *channels.Service, opts Options) *Service {
-	return &Service{core: core, db: core.DB(), opts: opts}
+	s := &Service{core: core, db: core.DB(), opts: opts}
+	core.SetAuthorIcons(s.authorIcon)
+	return s
+}
+
+// authorIcon is a bot's own icon, shown on its messages that have no icon
+// override; people have none.
+func (s *Service) authorIcon(ctx context.Context, userID int64) (string, string) {
+	if v, ok := s.icons.Load(userID); ok {
+		ic := v.(botIcon)
+		return ic.emoji, ic.url
+	}
+	var ic botIcon
+	err := s.db.Reader.QueryRowContext(ctx, `SELECT icon_emoji, icon_url FROM bots WHERE user_id = ?`, userID).Scan(&ic.emoji, &ic.url)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", "" // shown without the default this time; not cached
+	}
+	v, _ := s.icons.LoadOrStore(userID, ic) // an Update meanwhile wins
+	ic = v.(botIcon)
+	return ic.emoji, ic.url
 }
 
 // Bot is a bot account: its user (kind "bot") and what the bots table adds.
@@ -131,6 +156,7 @@ func (s *Service) create(ctx context.Context, ownerID int64, in NewBot) (*Bot, *
 	}
 	b := &Bot{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, OwnerID: ownerID, IconEmoji: emoji,
 		IconURL: iconURL, CreatedAt: created}
+	s.icons.Store(u.ID, botIcon{emoji, iconURL})
 	return b, tok, secret, nil
 }
 
@@ -230,6 +256,7 @@ func (s *Service) Update(ctx context.Context, actor *channels.Actor, id int64, p
 			return nil, fmt.Errorf("update bot %d: %w", id, err)
 		}
 		b.IconEmoji, b.IconURL = emoji, iconURL
+		s.icons.Store(id, botIcon{emoji, iconURL})
 	}
 	return b, nil
 }

@@ -48,6 +48,43 @@ func checkOverrides(actor *Actor, username, iconEmoji, iconURL string) (Override
 	return ov, nil
 }
 
+// AuthorIconFunc returns a message author's own icon (a bot's, kept by the
+// bots package): its emoji shortcode and URL, both empty for people and
+// bots without one. It is called for every message shown, so it should be
+// cached.
+type AuthorIconFunc func(ctx context.Context, userID int64) (emoji, url string)
+
+// SetAuthorIcons installs the lookup of authors' own icons, the default of
+// a message's icon_emoji/icon_url when it has no per-message override. Call
+// it before serving.
+func (s *Service) SetAuthorIcons(f AuthorIconFunc) { s.authorIcon = f }
+
+// withAuthorIcons shows the author's own icon on messages that have no icon
+// override.
+func (s *Service) withAuthorIcons(ctx context.Context, msgs []Message) {
+	for i := range msgs {
+		s.withAuthorIcon(ctx, &msgs[i])
+	}
+}
+
+func (s *Service) withAuthorIcon(ctx context.Context, m *Message) {
+	if s.authorIcon == nil || m.Deleted || m.IconEmoji != "" || m.IconURL != "" {
+		return
+	}
+	if m.IconEmoji, m.IconURL = s.authorIcon(ctx, m.UserID); m.IconEmoji != "" || m.IconURL != "" {
+		m.iconDefault = true
+	}
+}
+
+// storedIcon is the icon override to store: none when the icon shown is
+// the author's own.
+func (m *Message) storedIcon() (emoji, url any) {
+	if m.iconDefault {
+		return nil, nil
+	}
+	return nullString(m.IconEmoji), nullString(m.IconURL)
+}
+
 // keyedMessage returns the id of the author's live message with key in a
 // channel, or 0.
 func (s *Service) keyedMessage(ctx context.Context, userID, channelID int64, key string) (int64, error) {

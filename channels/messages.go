@@ -220,6 +220,7 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 	} else if !json.Valid(msg.Props) || msg.Props[0] != '{' {
 		return nil, false, Invalid("invalid_props", "props", "props must be an object")
 	}
+	s.withAuthorIcon(ctx, msg)
 
 	var replayID int64
 	err = s.db.Write(ctx, func(tx *Tx) error {
@@ -267,9 +268,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 // insertMessage writes msg with its mentions, files, idempotency key and
 // message.created event, and sets msg.ID.
 func insertMessage(tx *Tx, msg *Message, idemKey string) error {
+	iconEmoji, iconURL := msg.storedIcon()
 	res, err := tx.Exec(insertMessageSQL, msg.ChannelID, msg.UserID, msg.ThreadID, msg.Text, msg.Markup,
 		nullJSON(msg.Attachments), nullJSON(msg.Blocks), nullJSON(msg.Props), msg.CreatedAt,
-		nullString(msg.Key), nullString(msg.Username), nullString(msg.IconEmoji), nullString(msg.IconURL))
+		nullString(msg.Key), nullString(msg.Username), iconEmoji, iconURL)
 	if IsUniqueViolation(err) {
 		return Conflict("key_conflict", "another post with this key was being made at the same time; retry")
 	}
@@ -592,7 +594,10 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	}
 	if e.overrides != nil {
 		m.Username, m.IconEmoji, m.IconURL = e.overrides.Username, e.overrides.IconEmoji, e.overrides.IconURL
+		m.iconDefault = false
+		s.withAuthorIcon(ctx, m)
 	}
+	iconEmoji, iconURL := m.storedIcon()
 	if err := validateBody(&m.Text, &m.Markup, &m.Attachments, &m.Blocks, len(m.Files) > 0); err != nil {
 		return nil, err
 	}
@@ -604,7 +609,7 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	err = s.db.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`UPDATE messages SET text = ?, attachments = ?, blocks = ?, edited_at = ?, username = ?, icon_emoji = ?, icon_url = ?
 			WHERE id = ? AND deleted_at IS NULL`,
-			m.Text, nullJSON(m.Attachments), nullJSON(m.Blocks), now, nullString(m.Username), nullString(m.IconEmoji), nullString(m.IconURL), id)
+			m.Text, nullJSON(m.Attachments), nullJSON(m.Blocks), now, nullString(m.Username), iconEmoji, iconURL, id)
 		if err != nil {
 			return err
 		}

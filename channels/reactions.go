@@ -61,6 +61,7 @@ func (s *Service) hydrate(ctx context.Context, msgs []Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
+	s.withAuthorIcons(ctx, msgs)
 	byID := make(map[int64]*Message, len(msgs))
 	ids := make([]any, len(msgs))
 	for i := range msgs {

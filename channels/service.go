@@ -37,6 +37,8 @@ type Service struct {
 	// Set by the realtime hub: close revoked connections, report presence.
 	onRevoke   func(userID, tokenID int64)
 	presenceOf func(u *User) string
+	// authorIcon finds a bot's own icon (set by the bots package).
+	authorIcon AuthorIconFunc
 	blobMu     sync.RWMutex // uploads (read) against blob removal (write)
 	touched    sync.Map     // token id -> time.Time its last_used_at was written
 }

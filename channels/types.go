@@ -133,6 +133,10 @@ type Message struct {
 	Username  string `json:"username,omitempty"`
 	IconEmoji string `json:"icon_emoji,omitempty"`
 	IconURL   string `json:"icon_url,omitempty"`
+
+	// iconDefault is set when IconEmoji and IconURL are the author's own
+	// icon (a bot's), filled in for display and not stored on the message.
+	iconDefault bool
 }
 
 // Mentions are the mentions recognised in a message's text.

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
+
+	"github.com/slack-go/slack"
 
 	"github.com/parley-chat/parley/channels"
 )
@@ -191,5 +194,72 @@ func TestBots_KeyUpsertOutsideChannel(t *testing.T) {
 	}
 	if got := admin.getMessage(first.ID); got.Text != "build #7: passed" {
 		t.Errorf("text after a refused re-post: %q", got.Text)
+	}
+}
+
+// TestBots_DefaultIcon: a bot's own icon shows on its messages that have no
+// icon override — in the native API, the event feed and Slack's message
+// objects — and follows changes of the bot's icon.
+func TestBots_DefaultIcon(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.signup("root")
+	ch := admin.createChannel("builds", false)
+	var out createdBot
+	admin.mustJSON(http.StatusCreated, "POST", "/api/v1/bots", map[string]any{"username": "ci", "icon_emoji": ":robot_face:",
+		"scopes": []string{channels.ScopeChatWrite, channels.ScopeChatWriteCustomize}}, &out)
+	bot := &client{ts: ts, Token: out.Token, Header: http.Header{}}
+	admin.addMember(ch.ID, out.Bot.ID)
+	path := fmt.Sprintf("/api/v1/channels/%d/messages", ch.ID)
+
+	var plain, custom, keyed channels.Message
+	bot.mustJSON(http.StatusCreated, "POST", path, map[string]any{"text": "plain"}, &plain)
+	if plain.IconEmoji != "robot_face" || plain.IconURL != "" {
+		t.Errorf("posted: icon_emoji %q icon_url %q, want the bot's robot_face", plain.IconEmoji, plain.IconURL)
+	}
+	bot.mustJSON(http.StatusCreated, "POST", path, map[string]any{"text": "custom", "icon_url": "https://example.com/x.png"}, &custom)
+	if custom.IconEmoji != "" || custom.IconURL != "https://example.com/x.png" {
+		t.Errorf("override: icon_emoji %q icon_url %q", custom.IconEmoji, custom.IconURL)
+	}
+	bot.mustJSON(http.StatusCreated, "POST", path, map[string]any{"text": "v1", "key": "k"}, &keyed)
+	bot.mustJSON(http.StatusOK, "POST", path, map[string]any{"text": "v2", "key": "k"}, &keyed)
+	if keyed.IconEmoji != "robot_face" {
+		t.Errorf("keyed re-post: icon_emoji %q", keyed.IconEmoji)
+	}
+	if got := admin.getMessage(plain.ID); got.IconEmoji != "robot_face" {
+		t.Errorf("read back: icon_emoji %q", got.IconEmoji)
+	}
+	if !hasEvent(admin.allEvents(), channels.EventMessageCreated, ch.ID, func(d json.RawMessage) bool {
+		var m channels.Message
+		return json.Unmarshal(d, &m) == nil && m.ID == plain.ID && m.IconEmoji == "robot_face"
+	}) {
+		t.Error("the message.created event lacks the bot's icon")
+	}
+	// An edit does not store the default: the message follows the bot's icon.
+	bot.mustJSON(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/messages/%d", plain.ID), map[string]any{"text": "edited"}, nil)
+	admin.mustJSON(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/bots/%d", out.Bot.ID), map[string]any{"icon_emoji": "tada"}, nil)
+	if got := admin.getMessage(plain.ID); got.IconEmoji != "tada" || got.Text != "edited" {
+		t.Errorf("after the bot's icon changed: icon_emoji %q text %q", got.IconEmoji, got.Text)
+	}
+	if got := admin.getMessage(custom.ID); got.IconEmoji != "" || got.IconURL != "https://example.com/x.png" {
+		t.Errorf("override after the bot's icon changed: %q %q", got.IconEmoji, got.IconURL)
+	}
+	// People have no default icon.
+	if m := admin.post(ch.ID, "person", 0); m.IconEmoji != "" || m.IconURL != "" {
+		t.Errorf("a person's message has icon %q %q", m.IconEmoji, m.IconURL)
+	}
+
+	hist, err := ts.slackAPI(admin.Token).GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: sid("C", ch.ID)})
+	must(t, err)
+	found := false
+	for _, msg := range hist.Messages {
+		if msg.Text == "edited" {
+			found = true
+			if msg.Icons == nil || msg.Icons.IconEmoji != ":tada:" {
+				t.Errorf("Slack message icons = %+v", msg.Icons)
+			}
+		}
+	}
+	if !found {
+		t.Error("the edited message is not in conversations.history")
 	}
 }
