@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -43,6 +44,9 @@ type SlackAPI struct {
 	opts    SlackOptions
 	methods map[string]slackMethod
 	uploads *pendingUploads
+	// kinds caches channel id -> kind (which never changes), so that
+	// chat.postMessage need not load the channel to name it.
+	kinds sync.Map
 }
 
 // slackMethod is one Web API method; open methods need no token.
@@ -350,8 +354,11 @@ func (c *slackCall) need(scope string) error {
 	return channels.MissingScope(scope)
 }
 
-// user returns an author, cached for the call.
+// user returns an author, cached for the call; the caller is known.
 func (c *slackCall) user(id int64) *channels.User {
+	if c.actor != nil && id == c.actor.ID {
+		return &c.actor.User
+	}
 	if u, ok := c.users[id]; ok {
 		return u
 	}

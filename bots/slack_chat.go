@@ -95,7 +95,7 @@ func chatPostMessage(c *slackCall) (gin.H, error) {
 	if err := c.need(channels.ScopeChatWrite); err != nil {
 		return nil, err
 	}
-	ch, err := c.postChannel("channel")
+	chID, chSID, err := c.postTarget("channel")
 	if err != nil {
 		return nil, err
 	}
@@ -108,11 +108,30 @@ func chatPostMessage(c *slackCall) (gin.H, error) {
 		return nil, err
 	}
 	c.overrides(&in)
-	m, _, err := c.api.svc.PostMessage(c.ctx, c.actor, ch.ID, in)
+	m, _, err := c.api.svc.PostMessage(c.ctx, c.actor, chID, in)
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"channel": channelID(ch), "ts": messageTS(m), "message": c.shapeMessage(m, "")}, nil
+	return gin.H{"channel": chSID, "ts": messageTS(m), "message": c.shapeMessage(m, "")}, nil
+}
+
+// postTarget resolves chat.postMessage's channel to its id and Slack ID.
+// A channel given by ID whose kind is known (kinds never change) is not
+// loaded again: PostMessage checks that the caller may post there, with the
+// same errors, so the hot path of a bot posting to one channel costs no
+// channel lookup.
+func (c *slackCall) postTarget(arg string) (int64, string, error) {
+	if id, ok := parseID(strings.TrimSpace(c.args.str(arg)), "CDG"); ok {
+		if kind, ok := c.api.kinds.Load(id); ok {
+			return id, channelID(&channels.Channel{ID: id, Kind: kind.(string)}), nil
+		}
+	}
+	ch, err := c.postChannel(arg)
+	if err != nil {
+		return 0, "", err
+	}
+	c.api.kinds.Store(ch.ID, ch.Kind)
+	return ch.ID, channelID(ch), nil
 }
 
 // overrides reads username and icon_emoji/icon_url into the message's

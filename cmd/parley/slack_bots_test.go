@@ -67,3 +67,31 @@ func TestSlackAPI_Overrides(t *testing.T) {
 		t.Errorf("after chat.update: %+v", m)
 	}
 }
+
+// TestSlackAPI_PostByCachedID: chat.postMessage names a channel it has seen
+// from a cache of kinds without loading it again; the post itself still
+// checks access, so a private channel stays channel_not_found to others.
+func TestSlackAPI_PostByCachedID(t *testing.T) {
+	ts := newTestServer(t)
+	alice, bob := ts.signup("alice"), ts.signup("bob")
+	priv := alice.createChannel("secret", true)
+	dm := alice.openDM(bob.User.ID)
+	api, bobAPI := ts.slackAPI(alice.Token), ts.slackAPI(bob.Token)
+	for range 2 {
+		got, _, err := api.PostMessage(sid("C", priv.ID), slack.MsgOptionText("hi", false))
+		must(t, err)
+		if got != sid("C", priv.ID) {
+			t.Errorf("channel %q", got)
+		}
+		got, _, err = api.PostMessage(sid("D", dm.ID), slack.MsgOptionText("hi", false))
+		must(t, err)
+		if got != sid("D", dm.ID) {
+			t.Errorf("DM channel %q", got)
+		}
+	}
+	// Cached by alice's posts, still invisible to bob.
+	_, _, err := bobAPI.PostMessage(sid("C", priv.ID), slack.MsgOptionText("let me in", false))
+	slackErr(t, err, "channel_not_found")
+	_, _, err = bobAPI.PostMessage(sid("G", priv.ID), slack.MsgOptionText("let me in", false))
+	slackErr(t, err, "channel_not_found")
+}
