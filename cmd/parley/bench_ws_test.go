@@ -10,9 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -706,7 +703,7 @@ const (
 // in use per connection. The clients read (and answer pings) but send
 // nothing. ns/op is the time to open the idleConns connections.
 func BenchmarkIdleConnections(b *testing.B) {
-	bin := bwBuildBinary(b)
+	bin := durBuildBinary(b)
 	var kib, stackKiB, heapKiB, goroutines float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -729,7 +726,7 @@ type idleResult struct {
 }
 
 func idleRun(b *testing.B, bin string) idleResult {
-	p := bwStart(b, bin, b.TempDir())
+	p := durStart(b, bin, b.TempDir(), "--sqlite-sync", "normal")
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	defer hc.CloseIdleConnections()
 
@@ -869,64 +866,4 @@ func serverMetrics(b *testing.B, hc *http.Client, base string) map[string]float6
 		b.Fatalf("read /metrics: %v", err)
 	}
 	return out
-}
-
-// bwBuildBinary builds parley into a temporary folder (durBuildBinary for a
-// benchmark).
-func bwBuildBinary(b *testing.B) string {
-	b.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		if goBin, err = exec.LookPath("go"); err != nil {
-			b.Fatalf("no go command to build parley with: %v", err)
-		}
-	}
-	bin := filepath.Join(b.TempDir(), "parley")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-tags", "sqlite_fts5", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// bwStart runs `parley serve` on dataDir with open sign-up and no rate limit,
-// and waits for its listening line (durStart for a benchmark). The process
-// is killed when the benchmark ends.
-func bwStart(b *testing.B, bin, dataDir string) *durProcess {
-	b.Helper()
-	log := &durLog{addr: make(chan string, 1)}
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
-		"--bcrypt-cost", "4", "--rate-limit", "0", "--open-signup", "--sqlite-sync", "normal")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PARLEY_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Stdout = log
-	cmd.Stderr = log
-	if err := cmd.Start(); err != nil {
-		b.Fatalf("start parley: %v", err)
-	}
-	p := &durProcess{cmd: cmd, exited: make(chan struct{}), log: log}
-	go func() {
-		_ = cmd.Wait()
-		close(p.exited)
-	}()
-	b.Cleanup(func() {
-		p.kill()
-		if b.Failed() {
-			b.Logf("parley log (pid %d):\n%s", cmd.Process.Pid, log.String())
-		}
-	})
-	select {
-	case addr := <-log.addr:
-		p.base = "http://" + addr
-	case <-p.exited:
-		b.Fatalf("parley exited before listening: %v\n%s", cmd.ProcessState, log.String())
-	case <-time.After(30 * time.Second):
-		b.Fatalf("parley did not log its address within 30s:\n%s", log.String())
-	}
-	return p
 }

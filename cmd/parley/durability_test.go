@@ -219,7 +219,7 @@ func TestDurability_SIGKILLMidStream(t *testing.T) {
 }
 
 // durBuildBinary builds the parley binary into a temp folder.
-func durBuildBinary(t *testing.T) string {
+func durBuildBinary(t testing.TB) string {
 	t.Helper()
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goBin); err != nil {
@@ -255,11 +255,12 @@ func (p *durProcess) kill() {
 
 // durStart runs `parley serve` on dataDir and waits for its listening line.
 // The process is killed when the test ends.
-func durStart(t *testing.T, bin, dataDir string) *durProcess {
+func durStart(t testing.TB, bin, dataDir string, extra ...string) *durProcess {
 	t.Helper()
 	log := &durLog{addr: make(chan string, 1)}
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
-		"--bcrypt-cost", "4", "--rate-limit", "0", "--open-signup")
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+		"--bcrypt-cost", "4", "--rate-limit", "0", "--open-signup"}, extra...)
+	cmd := exec.Command(bin, args...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PARLEY_") {
 			cmd.Env = append(cmd.Env, kv)
