@@ -9,6 +9,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/webhooks"
 )
 
 // app is the workspace assembled from its packages.
@@ -34,6 +35,10 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 		return nil, err
 	}
 	if err := db.Migrate(ctx, "bots", bots.Migrations()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.Migrate(ctx, "webhooks", webhooks.Migrations()); err != nil {
 		db.Close()
 		return nil, err
 	}
