@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/webhooks"
 	"io"
 	"net"
 	"net/url"
@@ -36,8 +37,11 @@ type Config struct {
 	// BotPostRate and BotPostBurst hold each bot token's posts per channel.
 	BotPostRate  float64
 	BotPostBurst int
-	LogFormat    string
-	LogLevel     string
+	// WebhookAllowHosts lists CIDRs and host names outbound webhook calls
+	// may reach although the SSRF guard refuses them (comma-separated).
+	WebhookAllowHosts string
+	LogFormat         string
+	LogLevel          string
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
@@ -149,6 +153,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	boolean(&c.UsersCanCreateBots, "users-can-create-bots", "let every user create bots, not only admins")
 	float(&c.BotPostRate, "bot-post-rate", "messages per second a bot token may post to one channel (0 turns the limit off)")
 	small(&c.BotPostBurst, "bot-post-burst", "messages a bot token may post to one channel in a burst")
+	str(&c.WebhookAllowHosts, "webhook-allow-hosts", "comma-separated CIDRs and host names outgoing webhooks may reach although private or loopback")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	return errors.Join(errs...)
@@ -198,6 +203,9 @@ func (c *Config) validate() error {
 	}
 	if c.BotPostRate < 0 || c.BotPostBurst < 1 {
 		errs = append(errs, errors.New("bot-post-rate and bot-post-burst: must be positive"))
+	}
+	if _, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(c.WebhookAllowHosts)}); err != nil {
+		errs = append(errs, fmt.Errorf("webhook-allow-hosts: %w", err))
 	}
 	if c.MaxWSPerUser < 1 {
 		errs = append(errs, errors.New("max-ws-per-user: must be at least 1"))

@@ -1,0 +1,360 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrForbiddenAddress is returned when a destination resolves to an address
+// the SSRF guard refuses (loopback, private, link-local, metadata...).
+var ErrForbiddenAddress = errors.New("destination address is not allowed")
+
+// SenderOptions configure a Sender.
+type SenderOptions struct {
+	// Allow lists CIDRs (10.0.0.0/8, 127.0.0.1/32) or bare addresses and
+	// host names that may be reached although the guard would refuse them.
+	Allow []string
+	// Timeout bounds one request, connect to last byte (default 10 s).
+	Timeout time.Duration
+	// Resolver resolves host names (default net.DefaultResolver); tests
+	// replace it to make a name resolve to a private address.
+	Resolver *net.Resolver
+}
+
+// Sender makes signed outbound HTTP calls (outgoing webhooks, slash
+// commands) through an SSRF guard that checks the resolved address at
+// connect time, so a DNS answer that changes between check and use does
+// not get through.
+type Sender struct {
+	client   *http.Client
+	prefixes []netip.Prefix
+	hosts    map[string]bool
+}
+
+// MaxRedirects is how many redirects a request may follow (Slack gives up
+// after two: too_many_redirects).
+const MaxRedirects = 2
+
+// MaxResponseBody is how much of a response body a Result keeps.
+const MaxResponseBody = 4 << 10
+
+// ParseAllowlist splits a comma-separated --webhook-allow-hosts value.
+func ParseAllowlist(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// NewSender builds a Sender; it fails on an allowlist entry that is neither
+// a CIDR, an address nor a host name.
+func NewSender(opts SenderOptions) (*Sender, error) {
+	s := &Sender{hosts: map[string]bool{}}
+	for _, a := range opts.Allow {
+		if p, err := netip.ParsePrefix(a); err == nil {
+			s.prefixes = append(s.prefixes, p.Masked())
+			continue
+		}
+		if ip, err := netip.ParseAddr(a); err == nil {
+			s.prefixes = append(s.prefixes, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+			continue
+		}
+		if strings.ContainsAny(a, "/ :") {
+			return nil, fmt.Errorf("webhook allowlist: %q is not a CIDR, address or host name", a)
+		}
+		s.hosts[strings.ToLower(strings.TrimSuffix(a, "."))] = true
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	resolver := opts.Resolver
+	if resolver == nil {
+		resolver = net.DefaultResolver
+	}
+	guarded := &net.Dialer{Timeout: opts.Timeout, Resolver: resolver, Control: s.control}
+	open := &net.Dialer{Timeout: opts.Timeout, Resolver: resolver}
+	transport := &http.Transport{
+		// No proxy from the environment: a proxy would connect for us and
+		// the guard would only ever see the proxy's address.
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			if s.hosts[strings.ToLower(strings.TrimSuffix(host, "."))] {
+				return open.DialContext(ctx, network, addr)
+			}
+			return guarded.DialContext(ctx, network, addr)
+		},
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   opts.Timeout,
+		ResponseHeaderTimeout: opts.Timeout,
+	}
+	s.client = &http.Client{
+		Transport: transport,
+		Timeout:   opts.Timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > MaxRedirects {
+				return errTooManyRedirects
+			}
+			// Forbidden targets are refused by the dialer; a redirect never
+			// carries the signature to another host either way.
+			return nil
+		},
+	}
+	return s, nil
+}
+
+var errTooManyRedirects = errors.New("too many redirects")
+
+// control runs after name resolution, just before connect: address is the
+// IP that is about to be dialled.
+func (s *Sender) control(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
+	}
+	if !s.Allowed(ap.Addr()) {
+		return fmt.Errorf("%w: %s", ErrForbiddenAddress, ap.Addr())
+	}
+	return nil
+}
+
+// forbidden are the ranges the guard refuses by default.
+var forbidden = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8",       // unspecified, "this network"
+		"10.0.0.0/8",      // RFC 1918
+		"100.64.0.0/10",   // CGNAT
+		"127.0.0.0/8",     // loopback
+		"169.254.0.0/16",  // link-local, includes 169.254.169.254 (metadata)
+		"172.16.0.0/12",   // RFC 1918
+		"192.0.0.0/24",    // IETF protocol assignments
+		"192.168.0.0/16",  // RFC 1918
+		"198.18.0.0/15",   // benchmarking
+		"224.0.0.0/4",     // multicast
+		"240.0.0.0/4",     // reserved, broadcast
+		"::/128",          // unspecified
+		"::1/128",         // loopback
+		"64:ff9b::/96",    // NAT64 (could reach any IPv4 address)
+		"fc00::/7",        // unique-local, includes fd00:ec2::254 (metadata)
+		"fe80::/10",       // link-local
+		"ff00::/8",        // multicast
+		"2001:db8::/32",   // documentation
+		"100::/64",        // discard
+		"2002::/16",       // 6to4, embeds any IPv4 address
+		"fec0::/10",       // site-local (deprecated)
+		"198.51.100.0/24", // documentation
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+// Allowed reports whether the guard lets a connection to ip through.
+func (s *Sender) Allowed(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, p := range s.prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	for _, p := range forbidden {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
+}
+
+// Sign returns the v0 signature of body at ts: "v0=" + hex HMAC-SHA256 of
+// "v0:{ts}:{body}" keyed with secret, as Slack signs its requests.
+func Sign(secret string, ts int64, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%d:", ts)
+	mac.Write(body)
+	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Request is one signed outbound POST.
+type Request struct {
+	URL         string
+	Body        []byte
+	ContentType string
+	// Secret signs the request; empty sends it unsigned.
+	Secret string
+	// DeliveryID stays the same across the retries of one delivery.
+	DeliveryID string
+	// Attempt counts from 0; retries (Attempt > 0) carry the retry headers
+	// with RetryReason (why the previous attempt failed).
+	Attempt     int
+	RetryReason string
+	// Header holds extra headers (Accept, Authorization...).
+	Header http.Header
+	// Now is the signing time (default time.Now).
+	Now time.Time
+}
+
+// Result is what one attempt came to.
+type Result struct {
+	Status  int           `json:"status"`
+	Latency time.Duration `json:"-"`
+	// Body is the first MaxResponseBody bytes of the response.
+	Body   []byte      `json:"-"`
+	Header http.Header `json:"-"`
+	// Err is the transport error, or nil when a response came back.
+	Err error `json:"-"`
+	// Retryable is true for network errors, 5xx, 408 and 429, unless the
+	// receiver said X-Slack-No-Retry: 1.
+	Retryable bool `json:"retryable"`
+	// RetryAfter is the receiver's Retry-After, 0 when absent.
+	RetryAfter time.Duration `json:"-"`
+	// Reason is the X-Slack-Retry-Reason a retry of this attempt carries:
+	// http_timeout, connection_failed, too_many_redirects, ssl_error,
+	// http_error or unknown_error; empty on success.
+	Reason string `json:"reason,omitempty"`
+}
+
+// OK reports whether the receiver answered 2xx.
+func (r Result) OK() bool { return r.Err == nil && r.Status >= 200 && r.Status < 300 }
+
+// Error describes a failed attempt ("" on success).
+func (r Result) Error() string {
+	switch {
+	case r.Err != nil:
+		return r.Err.Error()
+	case !r.OK():
+		return fmt.Sprintf("receiver answered %d", r.Status)
+	}
+	return ""
+}
+
+// Send makes one attempt. It never retries itself: the caller decides when
+// from Result.Retryable and Result.RetryAfter.
+func (s *Sender) Send(ctx context.Context, in Request) Result {
+	now := in.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(in.Body))
+	if err != nil {
+		return Result{Err: fmt.Errorf("build request: %w", err), Reason: "unknown_error"}
+	}
+	for k, vs := range in.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if in.ContentType != "" {
+		req.Header.Set("Content-Type", in.ContentType)
+	}
+	req.Header.Set("User-Agent", "Parley-Webhooks/1")
+	if in.Secret != "" {
+		ts := strconv.FormatInt(now.Unix(), 10)
+		sig := Sign(in.Secret, now.Unix(), in.Body)
+		req.Header.Set("X-Parley-Request-Timestamp", ts)
+		req.Header.Set("X-Parley-Signature", sig)
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", sig)
+	}
+	if in.DeliveryID != "" {
+		req.Header.Set("X-Parley-Delivery", in.DeliveryID)
+	}
+	req.Header.Set("X-Parley-Retry-Num", strconv.Itoa(in.Attempt))
+	if in.Attempt > 0 {
+		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(in.Attempt))
+		reason := in.RetryReason
+		if reason == "" {
+			reason = "unknown_error"
+		}
+		req.Header.Set("X-Slack-Retry-Reason", reason)
+	}
+
+	start := time.Now()
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return Result{Err: err, Latency: time.Since(start), Retryable: !errors.Is(err, ErrForbiddenAddress), Reason: errorReason(err)}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
+	// Drain a little more so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	r := Result{Status: resp.StatusCode, Latency: time.Since(start), Body: body, Header: resp.Header}
+	r.classify(now)
+	return r
+}
+
+func (r *Result) classify(now time.Time) {
+	if r.OK() {
+		return
+	}
+	r.Reason = "http_error"
+	switch {
+	case r.Status >= 500, r.Status == http.StatusRequestTimeout, r.Status == http.StatusTooManyRequests:
+		r.Retryable = true
+	}
+	if r.Header.Get("X-Slack-No-Retry") == "1" {
+		r.Retryable = false
+	}
+	r.RetryAfter = parseRetryAfter(r.Header.Get("Retry-After"), now)
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 0 {
+			return 0
+		}
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// errorReason names a transport error the way Slack's X-Slack-Retry-Reason does.
+func errorReason(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, errTooManyRedirects):
+		return "too_many_redirects"
+	case errors.Is(err, ErrForbiddenAddress):
+		return "connection_failed"
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return "http_timeout"
+	case strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"):
+		return "ssl_error"
+	default:
+		var op *net.OpError
+		if errors.As(err, &op) {
+			return "connection_failed"
+		}
+		return "unknown_error"
+	}
+}
