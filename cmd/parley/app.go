@@ -20,7 +20,9 @@ type app struct {
 	svc *channels.Service
 	// bots manages bot accounts on top of svc.
 	bots *bots.Service
-	hub  *channels.Hub // started by newRouter, which knows the public URL
+	// incoming posts what incoming webhooks receive.
+	incoming *webhooks.IncomingService
+	hub      *channels.Hub // started by newRouter, which knows the public URL
 }
 
 // openApp opens the data folder, applies every package's migrations (core
@@ -52,7 +54,10 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 		BotPostLimiter: channels.NewRateLimiter(cfg.BotPostRate, cfg.BotPostBurst),
 	})
 	b := bots.New(svc, bots.Options{UsersCanCreateBots: cfg.UsersCanCreateBots})
-	return &app{cfg: cfg, log: logger, db: db, svc: svc, bots: b}, nil
+	incoming := webhooks.NewIncomingService(svc, webhooks.IncomingOptions{
+		Limiter: channels.NewRateLimiter(cfg.IncomingWebhookRate, cfg.IncomingWebhookBurst),
+	})
+	return &app{cfg: cfg, log: logger, db: db, svc: svc, bots: b, incoming: incoming}, nil
 }
 
 // Close disconnects realtime clients and closes the database.

@@ -586,7 +586,7 @@ func authzDo(c *client, method, path string, body any) *response {
 // checks the exact answer.
 func TestAuthz_Matrix(t *testing.T) {
 	w := newAuthzWorld(t)
-	rows := authzRoutes()
+	rows := append(authzRoutes(), authzIncomingRoutes()...)
 
 	// Every registered route has a row, and every row a registered route.
 	// The server's own engine: a second router would start a second hub

@@ -37,6 +37,10 @@ type Config struct {
 	// BotPostRate and BotPostBurst hold each bot token's posts per channel.
 	BotPostRate  float64
 	BotPostBurst int
+	// IncomingWebhookRate and IncomingWebhookBurst hold each incoming
+	// webhook's posts.
+	IncomingWebhookRate  float64
+	IncomingWebhookBurst int
 	// WebhookAllowHosts lists CIDRs and host names outbound webhook calls
 	// may reach although the SSRF guard refuses them (comma-separated).
 	WebhookAllowHosts string
@@ -51,21 +55,23 @@ type Config struct {
 // DefaultConfig runs locally with data in ./data.
 func DefaultConfig() Config {
 	return Config{
-		Listen:         "127.0.0.1:8080",
-		DataDir:        "./data",
-		MaxBodyBytes:   1 << 20,
-		MaxUploadBytes: 50 << 20,
-		EventRetention: 30 * 24 * time.Hour,
-		SessionTTL:     30 * 24 * time.Hour,
-		SQLiteSync:     "full",
-		BcryptCost:     10,
-		RateLimit:      50,
-		RateBurst:      200,
-		MaxWSPerUser:   20,
-		BotPostRate:    1,
-		BotPostBurst:   5,
-		LogFormat:      "text",
-		LogLevel:       "info",
+		Listen:               "127.0.0.1:8080",
+		DataDir:              "./data",
+		MaxBodyBytes:         1 << 20,
+		MaxUploadBytes:       50 << 20,
+		EventRetention:       30 * 24 * time.Hour,
+		SessionTTL:           30 * 24 * time.Hour,
+		SQLiteSync:           "full",
+		BcryptCost:           10,
+		RateLimit:            50,
+		RateBurst:            200,
+		MaxWSPerUser:         20,
+		BotPostRate:          1,
+		BotPostBurst:         5,
+		IncomingWebhookRate:  20,
+		IncomingWebhookBurst: 500,
+		LogFormat:            "text",
+		LogLevel:             "info",
 	}
 }
 
@@ -153,6 +159,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	boolean(&c.UsersCanCreateBots, "users-can-create-bots", "let every user create bots, not only admins")
 	float(&c.BotPostRate, "bot-post-rate", "messages per second a bot token may post to one channel (0 turns the limit off)")
 	small(&c.BotPostBurst, "bot-post-burst", "messages a bot token may post to one channel in a burst")
+	float(&c.IncomingWebhookRate, "incoming-webhook-rate", "messages per second one incoming webhook may post, sustained (0 turns the limit off)")
+	small(&c.IncomingWebhookBurst, "incoming-webhook-burst", "messages one incoming webhook may post in a burst")
 	str(&c.WebhookAllowHosts, "webhook-allow-hosts", "comma-separated CIDRs and host names outgoing webhooks may reach although private or loopback")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
@@ -203,6 +211,9 @@ func (c *Config) validate() error {
 	}
 	if c.BotPostRate < 0 || c.BotPostBurst < 1 {
 		errs = append(errs, errors.New("bot-post-rate and bot-post-burst: must be positive"))
+	}
+	if c.IncomingWebhookRate < 0 || c.IncomingWebhookBurst < 1 {
+		errs = append(errs, errors.New("incoming-webhook-rate and incoming-webhook-burst: must be positive"))
 	}
 	if _, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(c.WebhookAllowHosts)}); err != nil {
 		errs = append(errs, fmt.Errorf("webhook-allow-hosts: %w", err))

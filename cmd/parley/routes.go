@@ -19,6 +19,7 @@ import (
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/ui"
+	"github.com/parley-chat/parley/webhooks"
 )
 
 // newRouter builds the HTTP server: middleware, the /api/v1 group with every
@@ -64,6 +65,7 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	core.Routes(api)
 	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst)}).Routes(r)
 	bots.NewHandler(a.bots, core, a.log).Routes(api)
+	webhooks.NewIncomingHandler(a.incoming, core, a.log, webhooks.IncomingHTTPOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes}).Routes(r, api)
 
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
