@@ -127,6 +127,9 @@ func NewSender(opts SenderOptions) (*Sender, error) {
 
 var errTooManyRedirects = errors.New("too many redirects")
 
+// Close drops the sender's idle keep-alive connections.
+func (s *Sender) Close() { s.client.CloseIdleConnections() }
+
 // control runs after name resolution, just before connect: address is the
 // IP that is about to be dialled.
 func (s *Sender) control(network, address string, _ syscall.RawConn) error {

@@ -23,6 +23,8 @@ type app struct {
 	// incoming posts what incoming webhooks receive.
 	incoming *webhooks.IncomingService
 	hub      *channels.Hub // started by newRouter, which knows the public URL
+	// outgoing delivers outgoing webhooks; started by newRouter.
+	outgoing *webhooks.Outgoing
 }
 
 // openApp opens the data folder, applies every package's migrations (core
@@ -62,6 +64,9 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 
 // Close disconnects realtime clients and closes the database.
 func (a *app) Close() error {
+	if a.outgoing != nil {
+		a.outgoing.Close()
+	}
 	if a.hub != nil {
 		a.hub.Close()
 	}

@@ -587,6 +587,7 @@ func authzDo(c *client, method, path string, body any) *response {
 func TestAuthz_Matrix(t *testing.T) {
 	w := newAuthzWorld(t)
 	rows := append(authzRoutes(), authzIncomingRoutes()...)
+	rows = append(rows, authzOutgoingRoutes()...)
 
 	// Every registered route has a row, and every row a registered route.
 	// The server's own engine: a second router would start a second hub

@@ -50,6 +50,9 @@ type Config struct {
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
 	hubTweak func(*channels.HubOptions)
+	// outgoingTweak lets tests shorten outgoing webhook retry delays; it
+	// has no flag.
+	outgoingTweak func(*webhooks.OutgoingOptions)
 }
 
 // DefaultConfig runs locally with data in ./data.

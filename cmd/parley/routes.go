@@ -65,6 +65,9 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	core.Routes(api)
 	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst)}).Routes(r)
 	bots.NewHandler(a.bots, core, a.log).Routes(api)
+	if err := mountOutgoing(a, core, api); err != nil {
+		return nil, err
+	}
 	webhooks.NewIncomingHandler(a.incoming, core, a.log, webhooks.IncomingHTTPOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes}).Routes(r, api)
 
 	r.NoRoute(func(c *gin.Context) {

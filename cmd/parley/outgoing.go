@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/webhooks"
+)
+
+// mountOutgoing builds the outgoing webhooks service (sender with the
+// configured allowlist, dispatcher and workers), starts its delivery and
+// mounts its routes on api. The app's Close stops it.
+func mountOutgoing(a *app, core *channels.Handler, api gin.IRouter) error {
+	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(a.cfg.WebhookAllowHosts)})
+	if err != nil {
+		return err
+	}
+	opts := webhooks.OutgoingOptions{
+		CanUseBot: func(ctx context.Context, actor *channels.Actor, botID int64) error {
+			_, err := a.bots.Get(ctx, actor, botID)
+			return err
+		},
+	}
+	if a.cfg.outgoingTweak != nil {
+		a.cfg.outgoingTweak(&opts)
+	}
+	out := webhooks.NewOutgoing(a.svc, sender, a.log, opts)
+	if err := out.Start(context.Background()); err != nil {
+		return err
+	}
+	a.outgoing = out
+	webhooks.NewOutgoingHandler(out, core, a.log).Routes(api)
+	return nil
+}

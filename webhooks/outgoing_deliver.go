@@ -1,0 +1,364 @@
+package webhooks
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/parley-chat/parley/channels"
+)
+
+func nowMillis() int64 { return time.Now().UnixMilli() }
+
+// Delivery states.
+const (
+	StatePending   = "pending"
+	StateSucceeded = "succeeded"
+	StateFailed    = "failed"
+)
+
+// Delivery is one event queued for one subscription, with its attempts.
+type Delivery struct {
+	ID            int64     `json:"id"`
+	WebhookID     int64     `json:"webhook_id"`
+	EventID       string    `json:"event_id"`
+	EventSeq      int64     `json:"event_seq"`
+	EventType     string    `json:"event_type"`
+	State         string    `json:"state"`
+	AttemptCount  int       `json:"attempt_count"`
+	NextAttemptAt *int64    `json:"next_attempt_at"`
+	CreatedAt     int64     `json:"created_at"`
+	UpdatedAt     int64     `json:"updated_at"`
+	Attempts      []Attempt `json:"attempts"`
+
+	body        []byte
+	contentType string
+	lastReason  string
+}
+
+// Attempt is one try of a delivery.
+type Attempt struct {
+	Num       int    `json:"num"`
+	At        int64  `json:"at"`
+	Status    int    `json:"status"`
+	LatencyMS int64  `json:"latency_ms"`
+	Error     string `json:"error"`
+	// Response is the first 4 KiB of the receiver's answer.
+	Response string `json:"response"`
+}
+
+// Start runs the dispatcher and the worker pool until Close (or ctx ends).
+func (o *Outgoing) Start(ctx context.Context) error {
+	o.stopMu.Lock()
+	defer o.stopMu.Unlock()
+	if o.running {
+		return nil
+	}
+	if _, err := o.cursor(ctx); err != nil {
+		return err
+	}
+	ctx, o.cancel = context.WithCancel(ctx)
+	o.running = true
+	jobs := make(chan *Delivery)
+	o.done.Add(2 + o.opts.Workers)
+	go func() { defer o.done.Done(); o.follow(ctx) }()
+	fin := make(chan int64, o.opts.Workers)
+	go func() { defer o.done.Done(); o.feed(ctx, jobs, fin) }()
+	for i := 0; i < o.opts.Workers; i++ {
+		go func() {
+			defer o.done.Done()
+			for {
+				select {
+				case d := <-jobs:
+					o.deliver(ctx, d)
+					select {
+					case fin <- d.ID:
+					case <-ctx.Done():
+						return
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	return nil
+}
+
+// Close stops dispatching and delivering and waits for in-flight attempts
+// (each bounded by the sender's timeout); what is pending stays queued.
+func (o *Outgoing) Close() {
+	o.stopMu.Lock()
+	defer o.stopMu.Unlock()
+	if !o.running {
+		return
+	}
+	o.cancel()
+	o.done.Wait()
+	o.sender.Close()
+	o.running = false
+}
+
+func (o *Outgoing) wakeWorkers() {
+	select {
+	case o.due <- struct{}{}:
+	default:
+	}
+}
+
+const dueDeliveries = `SELECT d.id, d.webhook_id, d.event_id, d.event_seq, d.event_type, d.state, d.attempts, d.next_attempt_at,
+	d.created_at, d.updated_at, d.body, d.content_type, d.last_reason
+FROM outgoing_deliveries d WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT 512`
+
+// feed hands due deliveries to the workers, at most perHook at a time per
+// subscription so that one slow or dead receiver never holds every worker.
+func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan int64) {
+	perHook := max(1, o.opts.Workers/2)
+	inflight := map[int64]int64{} // delivery id -> webhook id
+	hooks := map[int64]int{}
+	done := func(id int64) {
+		hooks[inflight[id]]--
+		delete(inflight, id)
+	}
+	for {
+		due, err := o.due_(ctx)
+		if err != nil && ctx.Err() == nil {
+			o.log.Error("outgoing webhooks: read due deliveries", "err", err)
+		}
+		for _, d := range due {
+			if _, busy := inflight[d.ID]; busy || hooks[d.WebhookID] >= perHook {
+				continue
+			}
+			inflight[d.ID] = d.WebhookID
+			hooks[d.WebhookID]++
+		send:
+			for {
+				select {
+				case jobs <- d:
+					break send
+				case id := <-fin:
+					done(id)
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+		wait := o.nextDue(ctx)
+		timer := time.NewTimer(wait)
+		select {
+		case <-o.due:
+		case id := <-fin:
+			done(id)
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		}
+		timer.Stop()
+	}
+}
+
+// nextDue is how long until the earliest pending delivery is due (at most
+// a second, so that a redelivery or a missed wake-up is not late for long).
+func (o *Outgoing) nextDue(ctx context.Context) time.Duration {
+	var at sql.NullInt64
+	_ = o.db.ReadRow(ctx, `SELECT MIN(next_attempt_at) FROM outgoing_deliveries WHERE state = 'pending'`).Scan(&at)
+	if !at.Valid {
+		return time.Second
+	}
+	d := time.Until(time.UnixMilli(at.Int64))
+	return min(max(d, time.Millisecond), time.Second)
+}
+
+func (o *Outgoing) due_(ctx context.Context) ([]*Delivery, error) {
+	rows, err := o.db.Reader.QueryContext(ctx, dueDeliveries, nowMillis())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Delivery
+	for rows.Next() {
+		d := &Delivery{}
+		if err := rows.Scan(&d.ID, &d.WebhookID, &d.EventID, &d.EventSeq, &d.EventType, &d.State, &d.AttemptCount,
+			&d.NextAttemptAt, &d.CreatedAt, &d.UpdatedAt, &d.body, &d.contentType, &d.lastReason); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// backoff is the delay before retry n (n ≥ 1): Backoff·2^(n-1), capped at an
+// hour, with jitter over its upper half.
+func (o *Outgoing) backoff(n int) time.Duration {
+	d := o.opts.Backoff << min(n-1, 20)
+	if d > time.Hour || d <= 0 {
+		d = time.Hour
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// deliver makes one attempt and records it.
+func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
+	s, err := o.subscription(ctx, d.WebhookID)
+	if errors.Is(err, channels.ErrNotFound) || err == nil && !s.Active {
+		_ = o.finish(ctx, d, StateFailed, "webhook_disabled", 0, nil)
+		return
+	}
+	if err != nil {
+		return // retried on the next pass
+	}
+	res := o.sender.Send(ctx, Request{URL: s.URL, Body: d.body, ContentType: d.contentType, Secret: s.secret,
+		DeliveryID: d.EventID, Attempt: d.AttemptCount, RetryReason: d.lastReason,
+		Header: http.Header{"Accept": {"application/json"}}})
+	if ctx.Err() != nil && !res.OK() {
+		return // shutting down: the attempt did not count, it is still pending
+	}
+	state, next := StateSucceeded, int64(0)
+	if !res.OK() {
+		state = StateFailed
+		attempts := d.AttemptCount + 1
+		if res.Retryable && time.Since(time.UnixMilli(d.CreatedAt)) < o.opts.MaxAge {
+			state = StatePending
+			wait := max(o.backoff(attempts), res.RetryAfter)
+			next = time.Now().Add(wait).UnixMilli()
+		}
+	}
+	_ = o.finish(ctx, d, state, res.Reason, next, &res)
+}
+
+// finish records an attempt (when res is not nil) and the delivery's state.
+func (o *Outgoing) finish(ctx context.Context, d *Delivery, state, reason string, next int64, res *Result) error {
+	err := o.db.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error {
+		now := nowMillis()
+		attempts := d.AttemptCount
+		if res != nil {
+			attempts++
+			if _, err := tx.Exec(`INSERT INTO outgoing_attempts (delivery_id, num, at, status, latency_ms, error, response)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, d.ID, attempts, now-res.Latency.Milliseconds(), res.Status,
+				res.Latency.Milliseconds(), res.Error(), res.Body); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			next = now
+		}
+		_, err := tx.Exec(`UPDATE outgoing_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_reason = ?, updated_at = ?
+			WHERE id = ? AND state = 'pending'`, state, attempts, next, reason, now, d.ID)
+		return err
+	})
+	if err != nil {
+		o.log.Error("outgoing webhooks: record attempt", "delivery_id", d.ID, "err", err)
+	}
+	return err
+}
+
+// Deliveries lists a subscription's deliveries, newest first, with their
+// attempts; before (a delivery id, 0 for the newest) pages back.
+func (o *Outgoing) Deliveries(ctx context.Context, actor *channels.Actor, webhookID, before int64, limit int) ([]Delivery, bool, error) {
+	if _, err := o.Get(ctx, actor, webhookID); err != nil {
+		return nil, false, err
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	rows, err := o.db.Reader.QueryContext(ctx, `SELECT id, webhook_id, event_id, event_seq, event_type, state, attempts,
+		next_attempt_at, created_at, updated_at FROM outgoing_deliveries WHERE webhook_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+		webhookID, before, limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("list deliveries of outgoing webhook %d: %w", webhookID, err)
+	}
+	out := []Delivery{}
+	for rows.Next() {
+		var d Delivery
+		var next int64
+		if err := rows.Scan(&d.ID, &d.WebhookID, &d.EventID, &d.EventSeq, &d.EventType, &d.State, &d.AttemptCount,
+			&next, &d.CreatedAt, &d.UpdatedAt); err != nil {
+			rows.Close()
+			return nil, false, err
+		}
+		if d.State == StatePending {
+			d.NextAttemptAt = &next
+		}
+		out = append(out, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	for i := range out {
+		if out[i].Attempts, err = o.attempts(ctx, out[i].ID); err != nil {
+			return nil, false, err
+		}
+	}
+	return out, more, nil
+}
+
+func (o *Outgoing) attempts(ctx context.Context, deliveryID int64) ([]Attempt, error) {
+	rows, err := o.db.Reader.QueryContext(ctx, `SELECT num, at, status, latency_ms, error, response FROM outgoing_attempts
+		WHERE delivery_id = ? ORDER BY id`, deliveryID)
+	if err != nil {
+		return nil, fmt.Errorf("list attempts of delivery %d: %w", deliveryID, err)
+	}
+	defer rows.Close()
+	out := []Attempt{}
+	for rows.Next() {
+		var a Attempt
+		var body []byte
+		if err := rows.Scan(&a.Num, &a.At, &a.Status, &a.LatencyMS, &a.Error, &body); err != nil {
+			return nil, err
+		}
+		a.Response = string(body)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Redeliver queues a finished delivery again, now, with the same event id;
+// its retry window starts over.
+func (o *Outgoing) Redeliver(ctx context.Context, actor *channels.Actor, webhookID, deliveryID int64) (*Delivery, error) {
+	if _, err := o.Get(ctx, actor, webhookID); err != nil {
+		return nil, err
+	}
+	var state string
+	err := o.db.ReadRow(ctx, `SELECT state FROM outgoing_deliveries WHERE id = ? AND webhook_id = ?`, deliveryID, webhookID).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, channels.NotFound("delivery")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load delivery %d: %w", deliveryID, err)
+	}
+	if state == StatePending {
+		return nil, channels.Conflict("delivery_pending", "the delivery is still queued")
+	}
+	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+		now := nowMillis()
+		_, err := tx.Exec(`UPDATE outgoing_deliveries SET state = 'pending', next_attempt_at = ?, created_at = ?, updated_at = ?,
+			last_reason = 'redelivery' WHERE id = ? AND state != 'pending'`, now, now, now, deliveryID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redeliver %d: %w", deliveryID, err)
+	}
+	o.wakeWorkers()
+	ds, _, err := o.Deliveries(ctx, actor, webhookID, deliveryID+1, 1)
+	if err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	return &ds[0], nil
+}
+
+// idString formats an id for paging cursors.
+func idString(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,382 @@
+package webhooks
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/parley-chat/parley/channels"
+)
+
+// dispatchBatch is how many events the dispatcher reads at a time.
+const dispatchBatch = 256
+
+// teamID is the one workspace a Parley server is, in Slack's terms (the
+// same as the Slack-compatible API's).
+const teamID = "T1"
+
+// newDelivery is a queued delivery about to be written.
+type newDelivery struct {
+	webhookID   int64
+	eventID     string
+	seq         int64
+	eventType   string
+	body        []byte
+	contentType string
+}
+
+// follow reads the event log after the persisted cursor and turns matching
+// events into delivery rows, one write per batch (rows and cursor
+// together, so a crash neither loses nor duplicates a delivery).
+func (o *Outgoing) follow(ctx context.Context) {
+	for {
+		changed := o.svc.Log.Changed()
+		n, err := o.dispatch(ctx)
+		if err != nil && ctx.Err() == nil {
+			o.log.Error("outgoing webhooks: dispatch", "err", err)
+		}
+		if err == nil && n == dispatchBatch {
+			continue
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// cursor returns the dispatcher's position, starting at the log's head the
+// first time (history before outgoing webhooks existed is not sent).
+func (o *Outgoing) cursor(ctx context.Context) (int64, error) {
+	var seq int64
+	err := o.db.ReadRow(ctx, `SELECT seq FROM outgoing_cursor WHERE id = 1`).Scan(&seq)
+	if err == nil {
+		return seq, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("read outgoing webhook cursor: %w", err)
+	}
+	head, _, err := o.svc.Log.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+		_, err := tx.Exec(`INSERT OR IGNORE INTO outgoing_cursor (id, seq) VALUES (1, ?)`, head)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start outgoing webhook cursor: %w", err)
+	}
+	return o.cursor(ctx)
+}
+
+func (o *Outgoing) activeSubscriptions(ctx context.Context) ([]Subscription, error) {
+	rows, err := o.db.Reader.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM outgoing_webhooks WHERE deleted_at = 0 AND active = 1`)
+	if err != nil {
+		return nil, fmt.Errorf("list active outgoing webhooks: %w", err)
+	}
+	defer rows.Close()
+	var out []Subscription
+	for rows.Next() {
+		var s Subscription
+		if err := scanSubscription(rows, &s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
+	since, err := o.cursor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	events, err := o.svc.Log.All(ctx, since, dispatchBatch)
+	if err != nil || len(events) == 0 {
+		return 0, err
+	}
+	subs, err := o.activeSubscriptions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	look := &lookups{o: o, users: map[int64]*channels.User{}, chans: map[[2]int64]*channels.Channel{}}
+	var queue []newDelivery
+	for _, e := range events {
+		for i := range subs {
+			if d, ok := o.match(ctx, look, &subs[i], e); ok {
+				queue = append(queue, d)
+			}
+		}
+	}
+	last := events[len(events)-1].Seq
+	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+		now := nowMillis()
+		for _, d := range queue {
+			if _, err := tx.Exec(`INSERT OR IGNORE INTO outgoing_deliveries (webhook_id, event_id, event_seq, event_type, body,
+				content_type, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				d.webhookID, d.eventID, d.seq, d.eventType, d.body, d.contentType, now, now, now); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(`UPDATE outgoing_cursor SET seq = ? WHERE id = 1 AND seq = ?`, last, since)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue outgoing deliveries up to %d: %w", last, err)
+	}
+	if len(queue) > 0 {
+		o.wakeWorkers()
+	}
+	return len(events), nil
+}
+
+// lookups caches users and channel visibility for one batch.
+type lookups struct {
+	o     *Outgoing
+	users map[int64]*channels.User
+	chans map[[2]int64]*channels.Channel
+}
+
+func (l *lookups) user(ctx context.Context, id int64) *channels.User {
+	if u, ok := l.users[id]; ok {
+		return u
+	}
+	u, err := l.o.svc.User(ctx, id)
+	if err != nil {
+		u = nil
+	}
+	l.users[id] = u
+	return u
+}
+
+// channel returns the channel as the subscription's creator sees it, or nil
+// when they may not read it (a private channel they are not in).
+func (l *lookups) channel(ctx context.Context, viewerID, id int64) *channels.Channel {
+	key := [2]int64{viewerID, id}
+	if c, ok := l.chans[key]; ok {
+		return c
+	}
+	var c *channels.Channel
+	if u := l.user(ctx, viewerID); u != nil && !u.Deactivated {
+		c, _ = l.o.svc.Channel(ctx, &channels.Actor{User: *u}, id)
+	}
+	l.chans[key] = c
+	return c
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// match decides whether e goes to s and, if so, builds its body.
+func (o *Outgoing) match(ctx context.Context, look *lookups, s *Subscription, e channels.Event) (newDelivery, bool) {
+	if e.Seq <= s.createdSeq || e.ChannelID == nil {
+		return newDelivery{}, false
+	}
+	types := s.EventTypes
+	if len(types) == 0 || s.Format == FormatSlack {
+		types = []string{channels.EventMessageCreated}
+	}
+	if !contains(types, e.Type) {
+		return newDelivery{}, false
+	}
+	ch := look.channel(ctx, s.CreatorID, *e.ChannelID)
+	if ch == nil {
+		return newDelivery{}, false
+	}
+	if len(s.ChannelIDs) == 0 {
+		if ch.Kind != channels.ChannelPublic {
+			return newDelivery{}, false
+		}
+	} else if !contains(s.ChannelIDs, ch.ID) {
+		return newDelivery{}, false
+	}
+	var actor *channels.User
+	if e.ActorID != nil {
+		// Loop safety: never a subscription's own bot.
+		if s.BotID != nil && *e.ActorID == *s.BotID {
+			return newDelivery{}, false
+		}
+		actor = look.user(ctx, *e.ActorID)
+	}
+	var msg *channels.Message
+	isMessage := strings.HasPrefix(e.Type, "message.")
+	if isMessage {
+		msg = &channels.Message{}
+		if err := json.Unmarshal(e.Data, msg); err != nil {
+			return newDelivery{}, false
+		}
+	}
+	if !s.IncludeBotMessages && (actor != nil && actor.Kind == channels.KindBot || msg != nil && fromWebhook(msg)) {
+		return newDelivery{}, false
+	}
+	trigger := ""
+	if len(s.TriggerWords) > 0 {
+		if e.Type != channels.EventMessageCreated && e.Type != channels.EventMessageUpdated {
+			return newDelivery{}, false
+		}
+		var ok bool
+		if trigger, ok = matchTrigger(s.TriggerWords, s.TriggerWhen, msg.Text); !ok {
+			return newDelivery{}, false
+		}
+	}
+	d := newDelivery{webhookID: s.ID, eventID: "Ev" + strconv.FormatInt(e.Seq, 10) + "W" + strconv.FormatInt(s.ID, 10),
+		seq: e.Seq, eventType: e.Type, contentType: s.ContentType}
+	var err error
+	if s.Format == FormatSlack {
+		d.body, err = slackBody(s, ch, actor, msg, trigger)
+	} else {
+		d.body, err = eventBody(s, d.eventID, ch, actor, msg, e)
+	}
+	if err != nil {
+		o.log.Error("outgoing webhooks: build payload", "webhook_id", s.ID, "seq", e.Seq, "err", err)
+		return newDelivery{}, false
+	}
+	return d, true
+}
+
+// fromWebhook reports whether a message was posted by an integration (an
+// incoming webhook or an outgoing webhook's reply): props.from_webhook.
+func fromWebhook(m *channels.Message) bool {
+	if len(m.Props) == 0 {
+		return false
+	}
+	var p map[string]any
+	if json.Unmarshal(m.Props, &p) != nil {
+		return false
+	}
+	switch v := p["from_webhook"].(type) {
+	case bool:
+		return v
+	case string:
+		return v == "true"
+	}
+	return false
+}
+
+// matchTrigger applies Mattermost's rules: the first word of the text
+// equals a trigger word (first_word) or starts with one (starts_with).
+func matchTrigger(words []string, when, text string) (string, bool) {
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return "", false
+	}
+	first := fields[0]
+	for _, w := range words {
+		if first == w || when == TriggerStartsWith && strings.HasPrefix(first, w) {
+			return w, true
+		}
+	}
+	return "", false
+}
+
+func slackUserID(u *channels.User) string {
+	if u == nil {
+		return ""
+	}
+	return "U" + strconv.FormatInt(u.ID, 10)
+}
+
+func slackChannelID(c *channels.Channel) string {
+	prefix := "C"
+	switch c.Kind {
+	case channels.ChannelDM:
+		prefix = "D"
+	case channels.ChannelGroupDM:
+		prefix = "G"
+	}
+	return prefix + strconv.FormatInt(c.ID, 10)
+}
+
+func slackChannelType(c *channels.Channel) string {
+	switch c.Kind {
+	case channels.ChannelPrivate:
+		return "group"
+	case channels.ChannelDM:
+		return "im"
+	case channels.ChannelGroupDM:
+		return "mpim"
+	}
+	return "channel"
+}
+
+// messageTS is a message's Slack ts (seconds, then the id as the fraction),
+// as the Slack-compatible API gives it.
+func messageTS(m *channels.Message) string {
+	return fmt.Sprintf("%d.%06d", m.CreatedAt/1000, m.ID)
+}
+
+// slackBody is the legacy outgoing webhook payload (Slack's and
+// Mattermost's fields), form-encoded or JSON.
+func slackBody(s *Subscription, ch *channels.Channel, author *channels.User, m *channels.Message, trigger string) ([]byte, error) {
+	userName := ""
+	if author != nil {
+		userName = author.Username
+	}
+	fileIDs := make([]string, 0, len(m.Files))
+	for _, f := range m.Files {
+		fileIDs = append(fileIDs, strconv.FormatInt(f.ID, 10))
+	}
+	fields := map[string]string{
+		"token": s.Token, "team_id": teamID, "team_domain": "parley", "channel_id": slackChannelID(ch),
+		"channel_name": ch.Name, "timestamp": messageTS(m), "user_id": slackUserID(author), "user_name": userName,
+		"post_id": strconv.FormatInt(m.ID, 10), "text": m.Text, "trigger_word": trigger, "file_ids": strings.Join(fileIDs, ","),
+	}
+	if m.ThreadID != nil {
+		fields["thread_id"] = strconv.FormatInt(*m.ThreadID, 10)
+	}
+	if s.ContentType == "application/x-www-form-urlencoded" {
+		v := url.Values{}
+		for k, x := range fields {
+			v.Set(k, x)
+		}
+		return []byte(v.Encode()), nil
+	}
+	out := map[string]any{}
+	for k, x := range fields {
+		out[k] = x
+	}
+	// JSON carries the timestamp in milliseconds, as Mattermost's does.
+	out["timestamp"] = m.CreatedAt
+	return json.Marshal(out)
+}
+
+// eventBody is the Events API envelope around the event.
+func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *channels.User, m *channels.Message, e channels.Event) ([]byte, error) {
+	inner := map[string]any{
+		"type": e.Type, "channel": slackChannelID(ch), "channel_type": slackChannelType(ch),
+		"event_ts": fmt.Sprintf("%d.%06d", e.CreatedAt/1000, e.CreatedAt%1000*1000),
+		"parley":   e,
+	}
+	if actor != nil {
+		inner["user"] = slackUserID(actor)
+	}
+	if m != nil && e.Type == channels.EventMessageCreated {
+		inner["type"] = "message"
+		inner["text"] = m.Text
+		inner["ts"] = messageTS(m)
+		if m.ThreadID != nil {
+			inner["thread_id"] = *m.ThreadID
+		}
+		if actor != nil && actor.Kind == channels.KindBot {
+			inner["subtype"] = "bot_message"
+			inner["bot_id"] = "B" + strconv.FormatInt(actor.ID, 10)
+		}
+	}
+	return json.Marshal(map[string]any{
+		"token": s.Token, "team_id": teamID, "api_app_id": "", "type": "event_callback",
+		"event_id": eventID, "event_time": e.CreatedAt / 1000, "event": inner,
+	})
+}
