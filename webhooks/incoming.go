@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +67,21 @@ type IncomingService struct {
 	// lastUsed is when each hook's last_used_at was last written (Unix
 	// milliseconds): at most once a minute, so posting stays one write.
 	lastUsed sync.Map
+	// cache keeps recently used hooks and their creators by secret hash
+	// for hookCacheTTL, so a busy hook costs no lookups; changing or
+	// deleting a hook clears it.
+	cache sync.Map // string(secret hash) → *cachedHook
+}
+
+// hookCacheTTL bounds how long a post may still use a hook's earlier
+// settings or its creator's earlier state when they changed elsewhere (a
+// deactivated creator).
+const hookCacheTTL = 2 * time.Second
+
+type cachedHook struct {
+	hook    *Incoming
+	creator *channels.User
+	until   time.Time
 }
 
 // IncomingOptions configure incoming webhooks.
@@ -252,6 +268,7 @@ func (s *IncomingService) Update(ctx context.Context, actor *channels.Actor, id 
 	if err != nil {
 		return nil, fmt.Errorf("update incoming webhook %d: %w", id, err)
 	}
+	s.forget()
 	return h, nil
 }
 
@@ -260,10 +277,40 @@ func (s *IncomingService) Delete(ctx context.Context, actor *channels.Actor, id 
 	if _, err := s.Get(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.db.Write(ctx, func(tx *channels.Tx) error {
+	err := s.db.Write(ctx, func(tx *channels.Tx) error {
 		_, err := tx.Exec(`UPDATE incoming_webhooks SET deleted_at = ? WHERE id = ?`, time.Now().UnixMilli(), id)
 		return err
 	})
+	s.forget()
+	return err
+}
+
+// forget empties the hook cache after a change.
+func (s *IncomingService) forget() {
+	s.cache.Range(func(k, _ any) bool {
+		s.cache.Delete(k)
+		return true
+	})
+}
+
+// lookup returns the live hook a URL secret belongs to and its creator.
+func (s *IncomingService) lookup(ctx context.Context, secret string) (*Incoming, *channels.User, error) {
+	key := string(channels.HashSecret(secret))
+	if v, ok := s.cache.Load(key); ok {
+		if c := v.(*cachedHook); time.Now().Before(c.until) {
+			return c.hook, c.creator, nil
+		}
+	}
+	h, err := s.hookBySecret(ctx, secret)
+	if err != nil {
+		return nil, nil, err
+	}
+	creator, err := s.core.User(ctx, h.CreatorID)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.cache.Store(key, &cachedHook{hook: h, creator: creator, until: time.Now().Add(hookCacheTTL)})
+	return h, creator, nil
 }
 
 // hookBySecret finds the live hook a URL secret belongs to.
@@ -335,13 +382,15 @@ func (f *incomingString) UnmarshalJSON(b []byte) error {
 // IncomingPosted is a message an incoming webhook posted.
 type IncomingPosted struct {
 	Message *channels.Message
+	// Channel is set when Post was asked for it.
 	Channel *channels.Channel
 }
 
 // Post posts a payload through the hook whose URL holds secret, as its
-// creator. idemKey (Idempotency-Key) makes a retry return the first post.
-func (s *IncomingService) Post(ctx context.Context, secret string, p IncomingPayload, idemKey string) (*IncomingPosted, error) {
-	h, err := s.hookBySecret(ctx, secret)
+// creator. idemKey (Idempotency-Key) makes a retry return the first post;
+// withChannel loads the channel posted to for the answer.
+func (s *IncomingService) Post(ctx context.Context, secret string, p IncomingPayload, idemKey string, withChannel bool) (*IncomingPosted, error) {
+	h, creator, err := s.lookup(ctx, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -353,10 +402,6 @@ func (s *IncomingService) Post(ctx context.Context, secret string, p IncomingPay
 	}
 	if strings.HasPrefix(p.Type, "system_") {
 		return nil, &IncomingError{Status: 400, Code: "invalid_payload", Err: errors.New("type must not start with system_")}
-	}
-	creator, err := s.core.User(ctx, h.CreatorID)
-	if err != nil {
-		return nil, err
 	}
 	if creator.Deactivated {
 		return nil, errIncomingNoService
@@ -404,7 +449,7 @@ func (s *IncomingService) Post(ctx context.Context, secret string, p IncomingPay
 		return nil, incomingPostError(err)
 	}
 	s.touch(ctx, h.ID, m.CreatedAt)
-	if ch == nil {
+	if ch == nil && withChannel {
 		if ch, err = s.core.Channel(ctx, actor, channelID); err != nil {
 			return nil, err
 		}
@@ -526,7 +571,7 @@ func incomingProps(h *Incoming, p IncomingPayload) (json.RawMessage, error) {
 // incomingFieldValues makes every attachment field value a string, as
 // Mattermost does (senders put numbers and booleans there).
 func incomingFieldValues(raw json.RawMessage) json.RawMessage {
-	if incomingEmptyJSON(raw) || !strings.Contains(string(raw), `"fields"`) {
+	if incomingEmptyJSON(raw) || !nonStringValue.Match(raw) {
 		return raw
 	}
 	var atts []map[string]json.RawMessage
@@ -557,6 +602,9 @@ func incomingFieldValues(raw json.RawMessage) json.RawMessage {
 	}
 	return out
 }
+
+// nonStringValue finds a "value" key whose value is not a string.
+var nonStringValue = regexp.MustCompile(`"value"\s*:\s*[^"\s]`)
 
 func incomingEmptyJSON(raw json.RawMessage) bool {
 	s := strings.TrimSpace(string(raw))

@@ -128,7 +128,7 @@ func (h *IncomingHandler) postHook(c *gin.Context) {
 	p, err := h.readPayload(c)
 	if err == nil {
 		var posted *IncomingPosted
-		posted, err = h.svc.Post(c.Request.Context(), c.Param("secret"), p, c.GetHeader("Idempotency-Key"))
+		posted, err = h.svc.Post(c.Request.Context(), c.Param("secret"), p, c.GetHeader("Idempotency-Key"), wantJSON)
 		if err == nil {
 			if wantJSON {
 				c.JSON(http.StatusOK, gin.H{"ok": true, "channel": hookChannelID(posted.Channel),

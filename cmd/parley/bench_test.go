@@ -62,12 +62,12 @@ type (
 
 // runPostBenchmark runs b.N posts from benchClients concurrent users against
 // one durable server, checks that all were stored, and reports posts/s and
-// latency percentiles.
-func runPostBenchmark(b *testing.B, build newPost, ok posted) {
-	ts := newTestServer(b, func(c *Config) {
+// latency percentiles. tweak adjusts the configuration further.
+func runPostBenchmark(b *testing.B, build newPost, ok posted, tweak ...func(*Config)) {
+	ts := newTestServer(b, append([]func(*Config){func(c *Config) {
 		c.SQLiteSync = "full"
 		c.RateLimit = 0
-	})
+	}}, tweak...)...)
 	owner := ts.signup("bench0")
 	ch := owner.createChannel("bench", false)
 	tokens := []string{owner.Token}
