@@ -44,15 +44,15 @@ type Config struct {
 	// WebhookAllowHosts lists CIDRs and host names outbound webhook calls
 	// may reach although the SSRF guard refuses them (comma-separated).
 	WebhookAllowHosts string
-	LogFormat         string
-	LogLevel          string
+	// WebhookRetryBackoff is the first retry delay of an outgoing webhook
+	// delivery; it doubles per attempt.
+	WebhookRetryBackoff time.Duration
+	LogFormat           string
+	LogLevel            string
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
 	hubTweak func(*channels.HubOptions)
-	// outgoingTweak lets tests shorten outgoing webhook retry delays; it
-	// has no flag.
-	outgoingTweak func(*webhooks.OutgoingOptions)
 }
 
 // DefaultConfig runs locally with data in ./data.
@@ -73,6 +73,7 @@ func DefaultConfig() Config {
 		BotPostBurst:         5,
 		IncomingWebhookRate:  20,
 		IncomingWebhookBurst: 500,
+		WebhookRetryBackoff:  10 * time.Second,
 		LogFormat:            "text",
 		LogLevel:             "info",
 	}
@@ -165,6 +166,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	float(&c.IncomingWebhookRate, "incoming-webhook-rate", "messages per second one incoming webhook may post, sustained (0 turns the limit off)")
 	small(&c.IncomingWebhookBurst, "incoming-webhook-burst", "messages one incoming webhook may post in a burst")
 	str(&c.WebhookAllowHosts, "webhook-allow-hosts", "comma-separated CIDRs and host names outgoing webhooks may reach although private or loopback")
+	duration(&c.WebhookRetryBackoff, "webhook-retry-backoff", "first retry delay of an outgoing webhook delivery (doubles per attempt, with jitter)")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	return errors.Join(errs...)
@@ -220,6 +222,9 @@ func (c *Config) validate() error {
 	}
 	if _, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(c.WebhookAllowHosts)}); err != nil {
 		errs = append(errs, fmt.Errorf("webhook-allow-hosts: %w", err))
+	}
+	if c.WebhookRetryBackoff <= 0 {
+		errs = append(errs, errors.New("webhook-retry-backoff: must be positive"))
 	}
 	if c.MaxWSPerUser < 1 {
 		errs = append(errs, errors.New("max-ws-per-user: must be at least 1"))

@@ -18,13 +18,11 @@ func mountOutgoing(a *app, core *channels.Handler, api gin.IRouter) error {
 		return err
 	}
 	opts := webhooks.OutgoingOptions{
+		Backoff: a.cfg.WebhookRetryBackoff,
 		CanUseBot: func(ctx context.Context, actor *channels.Actor, botID int64) error {
 			_, err := a.bots.Get(ctx, actor, botID)
 			return err
 		},
-	}
-	if a.cfg.outgoingTweak != nil {
-		a.cfg.outgoingTweak(&opts)
 	}
 	out := webhooks.NewOutgoing(a.svc, sender, a.log, opts)
 	if err := out.Start(context.Background()); err != nil {
