@@ -229,7 +229,9 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
 			next = time.Now().Add(wait).UnixMilli()
 		}
 	}
-	_ = o.finish(ctx, d, state, res.Reason, next, &res)
+	if o.finish(ctx, d, state, res.Reason, next, &res) == nil && res.OK() && s.Format == FormatSlack && len(res.Body) > 0 {
+		o.postReply(ctx, s, d, res.Body)
+	}
 }
 
 // finish records an attempt (when res is not nil) and the delivery's state.

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/webhooks"
 )
 
@@ -428,5 +430,36 @@ func TestOutgoing_ChannelAccess(t *testing.T) {
 	_ = json.Unmarshal(got[0].body, &env)
 	if env.Event.Text != "public words" || len(rc.requests()) != 1 {
 		t.Fatalf("got %s", got[0].body)
+	}
+}
+
+func TestOutgoing_SlackReply(t *testing.T) {
+	ts := newOutgoingServer(t)
+	ana := ts.signup("ana")
+	ch := ana.createChannel("general", false)
+	_, created := ana.createBot("pong", "chat:write")
+	rc := newReceiver(t)
+	rc.reply = func(_ int, w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"text":"pong","response_type":"comment","username":"Ponger"}`))
+	}
+	ana.createOutgoing(rc, map[string]any{"format": "slack", "trigger_words": []string{"ping"}, "bot_id": created.Bot.ID})
+	m := ana.post(ch.ID, "ping", 0)
+	var replies struct {
+		Items []channels.Message `json:"items"`
+	}
+	waitFor(t, "the reply in the thread", func() bool {
+		ana.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/messages/%d/replies", m.ID), nil, &replies)
+		return len(replies.Items) == 1
+	})
+	r := replies.Items[0]
+	if r.Text != "pong" || r.UserID != created.Bot.ID || r.Username != "Ponger" || !strings.Contains(string(r.Props), "from_webhook") {
+		t.Fatalf("reply %+v", r)
+	}
+	// The reply is the subscription's own bot's: no second request.
+	ana.post(ch.ID, "ping again", 0)
+	rc.waitRequests(2)
+	if n := len(rc.requests()); n != 2 {
+		t.Fatalf("%d requests, want 2", n)
 	}
 }
