@@ -81,7 +81,7 @@ type SubscriptionInput struct {
 
 // OutgoingOptions configure the outgoing webhooks service.
 type OutgoingOptions struct {
-	// Workers send deliveries concurrently (default 8).
+	// Workers send deliveries concurrently (default 32).
 	Workers int
 	// Backoff is the first retry delay, doubled per attempt with jitter
 	// (default 10 s); MaxAge ends retrying (default 24 h).
@@ -110,7 +110,7 @@ type Outgoing struct {
 // NewOutgoing returns the outgoing webhooks service; Start runs delivery.
 func NewOutgoing(svc *channels.Service, sender *Sender, logger *slog.Logger, opts OutgoingOptions) *Outgoing {
 	if opts.Workers <= 0 {
-		opts.Workers = 8
+		opts.Workers = 32
 	}
 	if opts.Backoff <= 0 {
 		opts.Backoff = 10 * time.Second

@@ -64,7 +64,7 @@ func (o *Outgoing) Start(ctx context.Context) error {
 	}
 	ctx, o.cancel = context.WithCancel(ctx)
 	o.running = true
-	jobs := make(chan *Delivery)
+	jobs := make(chan *Delivery, o.opts.Workers)
 	o.done.Add(2 + o.opts.Workers)
 	go func() { defer o.done.Done(); o.follow(ctx) }()
 	fin := make(chan int64, o.opts.Workers)
@@ -117,44 +117,55 @@ FROM outgoing_deliveries d WHERE d.state = 'pending' AND d.next_attempt_at <= ? 
 
 // feed hands due deliveries to the workers, at most perHook at a time per
 // subscription so that one slow or dead receiver never holds every worker.
+// It reads the queue when it has nothing left to hand out, or when woken
+// (new rows, a timer for retries), not after every delivery.
 func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan int64) {
 	perHook := max(1, o.opts.Workers/2)
 	inflight := map[int64]int64{} // delivery id -> webhook id
 	hooks := map[int64]int{}
-	done := func(id int64) {
-		hooks[inflight[id]]--
-		delete(inflight, id)
-	}
+	var backlog []*Delivery
+	refill := true
 	for {
-		due, err := o.due_(ctx)
-		if err != nil && ctx.Err() == nil {
-			o.log.Error("outgoing webhooks: read due deliveries", "err", err)
+		if refill {
+			due, err := o.due_(ctx)
+			if err != nil && ctx.Err() == nil {
+				o.log.Error("outgoing webhooks: read due deliveries", "err", err)
+			}
+			backlog = backlog[:0]
+			for _, d := range due {
+				if _, busy := inflight[d.ID]; !busy {
+					backlog = append(backlog, d)
+				}
+			}
+			refill = false
 		}
-		for _, d := range due {
-			if _, busy := inflight[d.ID]; busy || hooks[d.WebhookID] >= perHook {
+		// jobs holds Workers items, so a send never blocks while fewer
+		// than Workers deliveries are out.
+		rest := backlog[:0]
+		for _, d := range backlog {
+			if len(inflight) >= o.opts.Workers || hooks[d.WebhookID] >= perHook {
+				rest = append(rest, d)
 				continue
 			}
 			inflight[d.ID] = d.WebhookID
 			hooks[d.WebhookID]++
-		send:
-			for {
-				select {
-				case jobs <- d:
-					break send
-				case id := <-fin:
-					done(id)
-				case <-ctx.Done():
-					return
-				}
-			}
+			jobs <- d
 		}
-		wait := o.nextDue(ctx)
+		backlog = rest
+		wait := time.Second
+		if len(backlog) == 0 {
+			wait = o.nextDue(ctx)
+		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-o.due:
+			refill = true
 		case id := <-fin:
-			done(id)
+			hooks[inflight[id]]--
+			delete(inflight, id)
+			refill = len(backlog) == 0
 		case <-timer.C:
+			refill = true
 		case <-ctx.Done():
 			timer.Stop()
 			return
@@ -167,7 +178,10 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan i
 // a second, so that a redelivery or a missed wake-up is not late for long).
 func (o *Outgoing) nextDue(ctx context.Context) time.Duration {
 	var at sql.NullInt64
-	_ = o.db.ReadRow(ctx, `SELECT MIN(next_attempt_at) FROM outgoing_deliveries WHERE state = 'pending'`).Scan(&at)
+	// Rows already due were handed out or wait for a busy subscription,
+	// whose worker's finishing wakes the feeder: only later ones count.
+	_ = o.db.ReadRow(ctx, `SELECT MIN(next_attempt_at) FROM outgoing_deliveries WHERE state = 'pending' AND next_attempt_at > ?`,
+		nowMillis()).Scan(&at)
 	if !at.Valid {
 		return time.Second
 	}
