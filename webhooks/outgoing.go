@@ -84,7 +84,8 @@ type OutgoingOptions struct {
 	// Workers send deliveries concurrently (default 32).
 	Workers int
 	// Backoff is the first retry delay, doubled per attempt with jitter
-	// (default 10 s); MaxAge ends retrying (default 24 h).
+	// (default 10 s); MaxAge ends retrying (default 24 h), and a
+	// subscription that has failed every delivery for MaxAge is disabled.
 	Backoff time.Duration
 	MaxAge  time.Duration
 	// CanUseBot checks that actor may make a subscription reply as botID

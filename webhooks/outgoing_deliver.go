@@ -243,8 +243,37 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
 			next = time.Now().Add(wait).UnixMilli()
 		}
 	}
-	if o.finish(ctx, d, state, res.Reason, next, &res) == nil && res.OK() && s.Format == FormatSlack && len(res.Body) > 0 {
+	if o.finish(ctx, d, state, res.Reason, next, &res) != nil {
+		return
+	}
+	switch {
+	case res.OK() && s.Format == FormatSlack && len(res.Body) > 0:
 		o.postReply(ctx, s, d, res.Body)
+	case state == StateFailed:
+		o.disableIfFailing(ctx, s)
+	}
+}
+
+// disableIfFailing turns a subscription off when every attempt since its
+// last success (or ever) failed and the first of them is MaxAge old.
+func (o *Outgoing) disableIfFailing(ctx context.Context, s *Subscription) {
+	var lastOK, firstFail sql.NullInt64
+	err := o.db.ReadRow(ctx, `SELECT (SELECT MAX(a.at) FROM outgoing_attempts a JOIN outgoing_deliveries d ON d.id = a.delivery_id
+		WHERE d.webhook_id = ?1 AND a.status BETWEEN 200 AND 299)`, s.ID).Scan(&lastOK)
+	if err != nil {
+		return
+	}
+	err = o.db.ReadRow(ctx, `SELECT MIN(a.at) FROM outgoing_attempts a JOIN outgoing_deliveries d ON d.id = a.delivery_id
+		WHERE d.webhook_id = ? AND a.at > ?`, s.ID, lastOK.Int64).Scan(&firstFail)
+	if err != nil || !firstFail.Valid || time.Since(time.UnixMilli(firstFail.Int64)) < o.opts.MaxAge {
+		return
+	}
+	err = o.db.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error {
+		_, err := tx.Exec(`UPDATE outgoing_webhooks SET active = 0, updated_at = ? WHERE id = ? AND active = 1`, nowMillis(), s.ID)
+		return err
+	})
+	if err == nil {
+		o.log.Warn("outgoing webhooks: disabled after failing every delivery", "webhook_id", s.ID, "since", time.UnixMilli(firstFail.Int64))
 	}
 }
 

@@ -47,8 +47,11 @@ type Config struct {
 	// WebhookRetryBackoff is the first retry delay of an outgoing webhook
 	// delivery; it doubles per attempt.
 	WebhookRetryBackoff time.Duration
-	LogFormat           string
-	LogLevel            string
+	// WebhookRetryFor is how long a delivery is retried, and how long a
+	// subscription may fail every delivery before it is disabled.
+	WebhookRetryFor time.Duration
+	LogFormat       string
+	LogLevel        string
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
@@ -74,6 +77,7 @@ func DefaultConfig() Config {
 		IncomingWebhookRate:  20,
 		IncomingWebhookBurst: 500,
 		WebhookRetryBackoff:  10 * time.Second,
+		WebhookRetryFor:      24 * time.Hour,
 		LogFormat:            "text",
 		LogLevel:             "info",
 	}
@@ -167,6 +171,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	small(&c.IncomingWebhookBurst, "incoming-webhook-burst", "messages one incoming webhook may post in a burst")
 	str(&c.WebhookAllowHosts, "webhook-allow-hosts", "comma-separated CIDRs and host names outgoing webhooks may reach although private or loopback")
 	duration(&c.WebhookRetryBackoff, "webhook-retry-backoff", "first retry delay of an outgoing webhook delivery (doubles per attempt, with jitter)")
+	duration(&c.WebhookRetryFor, "webhook-retry-for", "how long an outgoing webhook delivery is retried; a subscription failing every delivery that long is disabled")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	return errors.Join(errs...)
@@ -222,6 +227,9 @@ func (c *Config) validate() error {
 	}
 	if _, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(c.WebhookAllowHosts)}); err != nil {
 		errs = append(errs, fmt.Errorf("webhook-allow-hosts: %w", err))
+	}
+	if c.WebhookRetryFor <= 0 {
+		errs = append(errs, errors.New("webhook-retry-for: must be positive"))
 	}
 	if c.WebhookRetryBackoff <= 0 {
 		errs = append(errs, errors.New("webhook-retry-backoff: must be positive"))

@@ -19,6 +19,7 @@ func mountOutgoing(a *app, core *channels.Handler, api gin.IRouter) error {
 	}
 	opts := webhooks.OutgoingOptions{
 		Backoff: a.cfg.WebhookRetryBackoff,
+		MaxAge:  a.cfg.WebhookRetryFor,
 		CanUseBot: func(ctx context.Context, actor *channels.Actor, botID int64) error {
 			_, err := a.bots.Get(ctx, actor, botID)
 			return err

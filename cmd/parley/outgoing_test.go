@@ -463,3 +463,40 @@ func TestOutgoing_SlackReply(t *testing.T) {
 		t.Fatalf("%d requests, want 2", n)
 	}
 }
+
+func TestOutgoing_AutoDisable(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) {
+		c.WebhookAllowHosts = "127.0.0.1"
+		c.WebhookRetryBackoff = 20 * time.Millisecond
+		c.WebhookRetryFor = 300 * time.Millisecond
+	})
+	ana := ts.signup("ana")
+	ch := ana.createChannel("general", false)
+	rc := newReceiver(t)
+	rc.reply = func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) }
+	hook := ana.createOutgoing(rc, map[string]any{})
+	ana.post(ch.ID, "into the void", 0)
+	var got webhooks.Subscription
+	waitFor(t, "the subscription to be disabled", func() bool {
+		ana.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/outgoing-webhooks/%d", hook.ID), nil, &got)
+		return !got.Active
+	})
+	ds := ana.deliveries(hook.ID)
+	if len(ds) != 1 || ds[0].State != "failed" || ds[0].AttemptCount < 2 {
+		t.Fatalf("deliveries %+v", ds)
+	}
+	// Turned back on, it delivers again.
+	rc.mu.Lock()
+	rc.reply = nil
+	rc.mu.Unlock()
+	ana.mustJSON(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/outgoing-webhooks/%d", hook.ID), map[string]any{"active": true}, nil)
+	ana.post(ch.ID, "back", 0)
+	waitFor(t, "a delivery after re-enabling", func() bool {
+		for _, d := range ana.deliveries(hook.ID) {
+			if d.State == "succeeded" {
+				return true
+			}
+		}
+		return false
+	})
+}
