@@ -264,6 +264,11 @@ func (o *Outgoing) Create(ctx context.Context, actor *channels.Actor, in Subscri
 		return nil, "", err
 	}
 	s.secret, s.Token, s.createdSeq = newSecret("pws_"), newSecret("")[:26], head
+	if s.Format == FormatEvent {
+		if err := o.verifyURL(ctx, s); err != nil {
+			return nil, "", err
+		}
+	}
 	chans, types, words := jsonOf(s.ChannelIDs), jsonOf(s.EventTypes), jsonOf(s.TriggerWords)
 	err = o.db.Write(ctx, func(tx *channels.Tx) error {
 		now := time.Now().UnixMilli()
@@ -347,8 +352,14 @@ func (o *Outgoing) Update(ctx context.Context, actor *channels.Actor, id int64, 
 	if err != nil {
 		return nil, err
 	}
+	oldURL, oldFormat := s.URL, s.Format
 	if err := o.apply(ctx, actor, s, p); err != nil {
 		return nil, err
+	}
+	if s.Format == FormatEvent && (s.URL != oldURL || oldFormat != FormatEvent) {
+		if err := o.verifyURL(ctx, s); err != nil {
+			return nil, err
+		}
 	}
 	err = o.db.Write(ctx, func(tx *channels.Tx) error {
 		s.UpdatedAt = time.Now().UnixMilli()

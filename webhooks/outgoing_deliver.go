@@ -239,7 +239,8 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
 		attempts := d.AttemptCount + 1
 		if res.Retryable && time.Since(time.UnixMilli(d.CreatedAt)) < o.opts.MaxAge {
 			state = StatePending
-			wait := max(o.backoff(attempts), res.RetryAfter)
+			// A Retry-After is honoured up to an hour.
+			wait := max(o.backoff(attempts), min(res.RetryAfter, time.Hour))
 			next = time.Now().Add(wait).UnixMilli()
 		}
 	}

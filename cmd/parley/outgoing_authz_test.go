@@ -14,10 +14,11 @@ var authzOutgoing sync.Map // *authzFixture → subscription id
 // subscribe to channels they can read; only the creator and admins see or
 // manage a subscription, and to anyone else it does not exist.
 func authzOutgoingRoutes() []authzRoute {
-	// The guard refuses this address, so nothing is ever sent from the matrix.
+	// The guard refuses this address, so nothing is ever sent from the matrix
+	// (the slack format has no url_verification handshake to fail).
 	const target = "http://127.0.0.1:9/hook"
 	createBody := func(_ *authzWorld, f *authzFixture) any {
-		return map[string]any{"url": target, "name": "hook", "channel_ids": []int64{f.ch.ID}}
+		return map[string]any{"url": target, "name": "hook", "format": "slack", "channel_ids": []int64{f.ch.ID}}
 	}
 	hookPath := func(suffix string) func(*authzWorld, *authzFixture) string {
 		return func(_ *authzWorld, f *authzFixture) string {
@@ -29,7 +30,7 @@ func authzOutgoingRoutes() []authzRoute {
 		var hook struct {
 			ID int64 `json:"id"`
 		}
-		w.owner.mustJSON(http.StatusCreated, "POST", "/api/v1/outgoing-webhooks", map[string]any{"url": target, "name": "hook"}, &hook)
+		w.owner.mustJSON(http.StatusCreated, "POST", "/api/v1/outgoing-webhooks", map[string]any{"url": target, "name": "hook", "format": "slack"}, &hook)
 		authzOutgoing.Store(f, hook.ID)
 	}
 	const hookNF = "404 outgoing_webhook_not_found"

@@ -33,6 +33,11 @@ func BenchmarkOutgoingDelivery(b *testing.B) {
 	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		now := time.Now()
+		var hs struct{ Type, Challenge string }
+		if json.Unmarshal(body, &hs) == nil && hs.Type == "url_verification" {
+			_, _ = w.Write([]byte(hs.Challenge))
+			return
+		}
 		var env struct {
 			Event struct {
 				Parley struct {

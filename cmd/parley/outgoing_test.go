@@ -39,6 +39,11 @@ func newReceiver(t *testing.T) *receiver {
 	rc := &receiver{t: t}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		var hs struct{ Type, Challenge string }
+		if json.Unmarshal(body, &hs) == nil && hs.Type == "url_verification" {
+			_, _ = w.Write([]byte(hs.Challenge))
+			return
+		}
 		rc.mu.Lock()
 		secret := rc.secret
 		rc.got = append(rc.got, received{header: r.Header.Clone(), body: body, at: time.Now()})
@@ -499,4 +504,53 @@ func TestOutgoing_AutoDisable(t *testing.T) {
 		}
 		return false
 	})
+}
+
+func TestOutgoing_URLVerification(t *testing.T) {
+	ts := newOutgoingServer(t)
+	ana := ts.signup("ana")
+	var challenges int
+	var mu sync.Mutex
+	answer := "nope"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		// Signed like every request (the secret is not known to the test yet).
+		if _, err := slack.NewSecretsVerifier(r.Header, "unknown-yet"); err != nil {
+			t.Errorf("handshake without signature headers: %v", err)
+		}
+		var hs struct{ Type, Challenge, Token string }
+		if json.Unmarshal(body, &hs) != nil || hs.Type != "url_verification" || hs.Challenge == "" || hs.Token == "" {
+			t.Errorf("handshake body %s", body)
+		}
+		mu.Lock()
+		challenges++
+		a := answer
+		mu.Unlock()
+		if a == "json" {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": hs.Challenge})
+			return
+		}
+		_, _ = w.Write([]byte(a))
+	}))
+	defer srv.Close()
+	wantError(t, ana.do("POST", "/api/v1/outgoing-webhooks", map[string]any{"url": srv.URL, "name": "x"}),
+		http.StatusBadRequest, "url_verification_failed")
+	mu.Lock()
+	answer = "json"
+	mu.Unlock()
+	var hook createdOutgoing
+	ana.mustJSON(http.StatusCreated, "POST", "/api/v1/outgoing-webhooks", map[string]any{"url": srv.URL, "name": "x"}, &hook)
+	// The slack format has no handshake; a URL change of the event format has.
+	mu.Lock()
+	answer = "nope"
+	mu.Unlock()
+	wantError(t, ana.do("PATCH", fmt.Sprintf("/api/v1/outgoing-webhooks/%d", hook.ID), map[string]any{"url": srv.URL + "/other"}),
+		http.StatusBadRequest, "url_verification_failed")
+	ana.mustJSON(http.StatusCreated, "POST", "/api/v1/outgoing-webhooks", map[string]any{"url": srv.URL, "name": "y", "format": "slack"}, nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if challenges != 3 {
+		t.Fatalf("%d handshakes, want 3", challenges)
+	}
 }
