@@ -62,6 +62,16 @@ func (o *Outgoing) Start(ctx context.Context) error {
 	if _, err := o.cursor(ctx); err != nil {
 		return err
 	}
+	// A delivery never tried may still have been in flight when the last
+	// process stopped: send it as a retry, so that a receiver never gets
+	// the same delivery twice without a retry reason.
+	err := o.db.Write(ctx, func(tx *channels.Tx) error {
+		_, err := tx.Exec(`UPDATE outgoing_deliveries SET last_reason = 'unknown_error' WHERE state = 'pending' AND attempts = 0 AND last_reason = ''`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("start outgoing webhooks: %w", err)
+	}
 	ctx, o.cancel = context.WithCancel(ctx)
 	o.running = true
 	jobs := make(chan *Delivery, o.opts.Workers)
@@ -228,7 +238,7 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
 		return // retried on the next pass
 	}
 	res := o.sender.Send(ctx, Request{URL: s.URL, Body: d.body, ContentType: d.contentType, Secret: s.secret,
-		DeliveryID: d.EventID, Attempt: d.AttemptCount, RetryReason: d.lastReason,
+		DeliveryID: d.EventID, Attempt: retryNum(d), RetryReason: d.lastReason,
 		Header: http.Header{"Accept": {"application/json"}}})
 	if ctx.Err() != nil && !res.OK() {
 		return // shutting down: the attempt did not count, it is still pending
@@ -404,6 +414,16 @@ func (o *Outgoing) Redeliver(ctx context.Context, actor *channels.Actor, webhook
 		return nil, err
 	}
 	return &ds[0], nil
+}
+
+// retryNum is the retry number a delivery's next request carries: its
+// attempts so far, and at least 1 when it has a retry reason (it may have
+// been in flight when the process stopped, or it is a redelivery).
+func retryNum(d *Delivery) int {
+	if d.AttemptCount == 0 && d.lastReason != "" {
+		return 1
+	}
+	return d.AttemptCount
 }
 
 // idString formats an id for paging cursors.
