@@ -101,11 +101,15 @@ type Outgoing struct {
 	log    *slog.Logger
 	opts   OutgoingOptions
 
-	due     chan struct{} // wakes the workers
-	stopMu  sync.Mutex
-	cancel  context.CancelFunc
-	done    sync.WaitGroup
-	running bool
+	due chan struct{} // wakes the workers
+	// The dispatcher's position in the log as far as it has read, and when
+	// it last persisted it. Only the follow goroutine touches these.
+	readUpTo    int64
+	persistedAt time.Time
+	stopMu      sync.Mutex
+	cancel      context.CancelFunc
+	done        sync.WaitGroup
+	running     bool
 }
 
 // NewOutgoing returns the outgoing webhooks service; Start runs delivery.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parley-chat/parley/channels"
 )
@@ -93,10 +94,19 @@ func (o *Outgoing) activeSubscriptions(ctx context.Context) ([]Subscription, err
 	return out, rows.Err()
 }
 
+// cursorPersistEvery bounds how often a dispatcher with nothing to deliver
+// writes its cursor: writing it after every commit would double the
+// writes. Re-reading a few events after a crash is harmless, since a
+// delivery is unique per subscription and event.
+const cursorPersistEvery = time.Second
+
 func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
-	since, err := o.cursor(ctx)
-	if err != nil {
-		return 0, err
+	since := o.readUpTo
+	if since == 0 {
+		var err error
+		if since, err = o.cursor(ctx); err != nil {
+			return 0, err
+		}
 	}
 	events, err := o.svc.Log.All(ctx, since, dispatchBatch)
 	if err != nil || len(events) == 0 {
@@ -116,6 +126,10 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 		}
 	}
 	last := events[len(events)-1].Seq
+	if len(queue) == 0 && time.Since(o.persistedAt) < cursorPersistEvery {
+		o.readUpTo = last
+		return len(events), nil
+	}
 	err = o.db.Write(ctx, func(tx *channels.Tx) error {
 		now := nowMillis()
 		for _, d := range queue {
@@ -125,12 +139,13 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		_, err := tx.Exec(`UPDATE outgoing_cursor SET seq = ? WHERE id = 1 AND seq = ?`, last, since)
+		_, err := tx.Exec(`UPDATE outgoing_cursor SET seq = ? WHERE id = 1 AND seq < ?`, last, last)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("queue outgoing deliveries up to %d: %w", last, err)
 	}
+	o.readUpTo, o.persistedAt = last, time.Now()
 	if len(queue) > 0 {
 		o.wakeWorkers()
 	}
