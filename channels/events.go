@@ -157,7 +157,9 @@ func scanEvents(rows *sql.Rows) ([]Event, error) {
 
 // Head returns the newest seq, and the oldest still kept (0 when empty).
 func (l *Log) Head(ctx context.Context) (head, oldest int64, err error) {
-	err = l.db.ReadRow(ctx, `SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 0) FROM events`).Scan(&head, &oldest)
+	// Two subqueries: SQLite answers a lone MAX or MIN from the primary key
+	// at once, but scans the whole log for both in one SELECT.
+	err = l.db.ReadRow(ctx, `SELECT COALESCE((SELECT MAX(seq) FROM events), 0), COALESCE((SELECT MIN(seq) FROM events), 0)`).Scan(&head, &oldest)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read event log head: %w", err)
 	}

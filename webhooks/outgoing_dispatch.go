@@ -108,12 +108,21 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 			return 0, err
 		}
 	}
-	events, err := o.svc.Log.All(ctx, since, dispatchBatch)
-	if err != nil || len(events) == 0 {
-		return 0, err
-	}
 	subs, err := o.activeSubscriptions(ctx)
 	if err != nil {
+		return 0, err
+	}
+	if len(subs) == 0 {
+		// Nothing can match: skip reading the events themselves. A
+		// subscription made later starts after its own creation anyway.
+		head, _, err := o.svc.Log.Head(ctx)
+		if err != nil || head <= since {
+			return 0, err
+		}
+		return o.advance(ctx, since, head)
+	}
+	events, err := o.svc.Log.All(ctx, since, dispatchBatch)
+	if err != nil || len(events) == 0 {
 		return 0, err
 	}
 	look := &lookups{o: o, users: map[int64]*channels.User{}, chans: map[[2]int64]*channels.Channel{}}
@@ -394,4 +403,22 @@ func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *cha
 		"token": s.Token, "team_id": teamID, "api_app_id": "", "type": "event_callback",
 		"event_id": eventID, "event_time": e.CreatedAt / 1000, "event": inner,
 	})
+}
+
+// advance moves the cursor over events that need no delivery, persisting it
+// at most once every cursorPersistEvery.
+func (o *Outgoing) advance(ctx context.Context, since, last int64) (int, error) {
+	o.readUpTo = last
+	if time.Since(o.persistedAt) < cursorPersistEvery {
+		return 0, nil
+	}
+	err := o.db.Write(ctx, func(tx *channels.Tx) error {
+		_, err := tx.Exec(`UPDATE outgoing_cursor SET seq = ? WHERE id = 1 AND seq < ?`, last, last)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("advance outgoing webhook cursor to %d: %w", last, err)
+	}
+	o.persistedAt = time.Now()
+	return 0, nil
 }
