@@ -378,7 +378,7 @@ func (h *Hub) revoke(userID, tokenID int64) {
 	}
 }
 
-// sharesChannel lists the users who share a channel with userID (itself
+// sharers lists the users who share a channel with userID (itself
 // included). h.mu is held.
 func (h *Hub) sharers(userID int64) map[int64]struct{} {
 	out := map[int64]struct{}{userID: {}}

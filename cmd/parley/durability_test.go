@@ -43,18 +43,7 @@ func TestDurability_SIGKILLMidStream(t *testing.T) {
 	t.Cleanup(client.CloseIdleConnections)
 
 	p := durStart(t, bin, dataDir)
-	var session struct {
-		Token string `json:"token"`
-	}
-	if st, err := durCall(client, "POST", p.base+"/api/v1/signup", "",
-		map[string]any{"username": "ada", "password": "password-ada"}, &session); err != nil || st != http.StatusCreated {
-		t.Fatalf("signup: status %d, err %v", st, err)
-	}
-	var ch channels.Channel
-	if st, err := durCall(client, "POST", p.base+"/api/v1/channels", session.Token,
-		map[string]any{"name": "durable"}, &ch); err != nil || st != http.StatusCreated {
-		t.Fatalf("create channel: status %d, err %v", st, err)
-	}
+	session, ch := durSignupWithChannel(t, client, p.base, "durable")
 
 	// Each poster posts "g<G>-m<M>" in sequence and records what was acknowledged.
 	type ack struct {
@@ -422,4 +411,26 @@ func durAllEvents(t *testing.T, c *http.Client, base, token string) []channels.E
 		}
 		since = next
 	}
+}
+
+// durSession is a signed-up user of a running binary.
+type durSession struct {
+	Token string `json:"token"`
+}
+
+// durSignupWithChannel signs up the first user (ada) of a running binary and
+// creates a public channel.
+func durSignupWithChannel(t testing.TB, client *http.Client, base, channel string) (durSession, channels.Channel) {
+	t.Helper()
+	var session durSession
+	if st, err := durCall(client, "POST", base+"/api/v1/signup", "",
+		map[string]any{"username": "ada", "password": "password-ada"}, &session); err != nil || st != http.StatusCreated {
+		t.Fatalf("signup: status %d, err %v", st, err)
+	}
+	var ch channels.Channel
+	if st, err := durCall(client, "POST", base+"/api/v1/channels", session.Token,
+		map[string]any{"name": channel}, &ch); err != nil || st != http.StatusCreated {
+		t.Fatalf("create channel: status %d, err %v", st, err)
+	}
+	return session, ch
 }

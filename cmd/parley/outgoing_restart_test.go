@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/webhooks"
 )
 
@@ -55,17 +54,7 @@ func TestOutgoing_SurvivesSIGKILL(t *testing.T) {
 	flags := []string{"--webhook-allow-hosts", "127.0.0.1", "--webhook-retry-backoff", "200ms"}
 	client := &http.Client{Timeout: 10 * time.Second}
 	p := durStart(t, bin, dataDir, flags...)
-	var session struct {
-		Token string `json:"token"`
-	}
-	if st, err := durCall(client, "POST", p.base+"/api/v1/signup", "",
-		map[string]any{"username": "ada", "password": "password-ada"}, &session); err != nil || st != http.StatusCreated {
-		t.Fatalf("signup: status %d, err %v", st, err)
-	}
-	var ch channels.Channel
-	if st, err := durCall(client, "POST", p.base+"/api/v1/channels", session.Token, map[string]any{"name": "ops"}, &ch); err != nil || st != http.StatusCreated {
-		t.Fatalf("create channel: status %d, err %v", st, err)
-	}
+	session, ch := durSignupWithChannel(t, client, p.base, "ops")
 	var hook webhooks.Subscription
 	if st, err := durCall(client, "POST", p.base+"/api/v1/outgoing-webhooks", session.Token,
 		map[string]any{"url": rc.URL, "name": "ops"}, &hook); err != nil || st != http.StatusCreated {

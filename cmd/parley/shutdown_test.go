@@ -25,18 +25,7 @@ func TestServe_SIGTERMIsGraceful(t *testing.T) {
 	t.Cleanup(client.CloseIdleConnections)
 
 	p := durStart(t, bin, dataDir)
-	var session struct {
-		Token string `json:"token"`
-	}
-	if st, err := durCall(client, "POST", p.base+"/api/v1/signup", "",
-		map[string]any{"username": "ada", "password": "password-ada"}, &session); err != nil || st != http.StatusCreated {
-		t.Fatalf("signup: status %d, err %v", st, err)
-	}
-	var ch channels.Channel
-	if st, err := durCall(client, "POST", p.base+"/api/v1/channels", session.Token,
-		map[string]any{"name": "graceful"}, &ch); err != nil || st != http.StatusCreated {
-		t.Fatalf("create channel: status %d, err %v", st, err)
-	}
+	session, ch := durSignupWithChannel(t, client, p.base, "graceful")
 
 	var mu sync.Mutex
 	var acked []int64
