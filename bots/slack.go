@@ -159,7 +159,7 @@ func (s *SlackAPI) authenticate(c *gin.Context, args *slackArgs) (*channels.Acto
 		return nil, err
 	}
 	c.Set("user_id", actor.ID)
-	if ok, wait := s.opts.Limiter.Allow("slack:" + strconv.FormatInt(actor.ID, 10)); !ok {
+	if ok, wait := s.opts.Limiter.Allow(strconv.FormatInt(actor.ID, 10)); !ok {
 		return nil, &slackError{code: "ratelimited", retryAfter: channels.RetryAfterSeconds(wait)}
 	}
 	return actor, nil

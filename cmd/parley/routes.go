@@ -56,14 +56,16 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	}
 	a.hub = hub
 	metrics.watchHub(hub)
+	// One budget per user, whichever API the requests come through.
+	userLimiter := channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst)
 	core := channels.NewHandler(a.svc, hub, a.log, channels.HTTPOptions{
 		SecureCookies: strings.HasPrefix(publicURL, "https://"),
 		MaxBodyBytes:  a.cfg.MaxBodyBytes,
-		Limiter:       channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst),
+		Limiter:       userLimiter,
 		LoginLimiter:  loginLimiter(a.cfg),
 	})
 	core.Routes(api)
-	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst)}).Routes(r)
+	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: userLimiter}).Routes(r)
 	bots.NewHandler(a.bots, core, a.log).Routes(api)
 	if err := mountOutgoing(a, core, api); err != nil {
 		return nil, err
