@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -41,6 +42,8 @@ type Service struct {
 	authorIcon AuthorIconFunc
 	blobMu     sync.RWMutex // uploads (read) against blob removal (write)
 	touched    sync.Map     // token id -> time.Time its last_used_at was written
+	// systemBotID caches the system bot's user id once it exists.
+	systemBotID atomic.Int64
 }
 
 // New returns a Service over db, whose core migrations must have run.

@@ -65,6 +65,9 @@ const (
 	TokenSession  = "session"
 	TokenPersonal = "personal"
 	TokenBot      = "bot"
+	// TokenSystem is no stored token: the server itself acting as the
+	// system bot (see SystemBot).
+	TokenSystem = "system"
 )
 
 // Channel kinds.

@@ -17,7 +17,7 @@ var (
 	usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
 	emojiPattern    = regexp.MustCompile(`^[a-z0-9_+'-]{1,64}(::skin-tone-[2-6])?$`)
 	// Words with a meaning in mentions cannot be usernames.
-	reservedUsernames = map[string]bool{"channel": true, "here": true, "everyone": true, "all": true, "me": true}
+	reservedUsernames = map[string]bool{"channel": true, "here": true, "everyone": true, "all": true, "me": true, SystemBotUsername: true}
 )
 
 // dummyHash is compared against when a login names no user, so that the

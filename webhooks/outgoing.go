@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-chat/parley/channels"
@@ -91,6 +92,42 @@ type OutgoingOptions struct {
 	// CanUseBot checks that actor may make a subscription reply as botID
 	// (cmd/parley wires the bots package); nil lets only admins.
 	CanUseBot func(ctx context.Context, actor *channels.Actor, botID int64) error
+	// ObserveAttempt, when set, is told each attempt's result (succeeded,
+	// retrying or failed) and how long the receiver took; cmd/parley
+	// turns it into metrics.
+	ObserveAttempt func(result string, latency time.Duration)
+}
+
+// Attempt results, as ObserveAttempt reports them.
+const (
+	ResultSucceeded = "succeeded"
+	ResultRetrying  = "retrying"
+	ResultFailed    = "failed"
+)
+
+// OutgoingStats is the delivery pipeline's state, for metrics and status.
+type OutgoingStats struct {
+	// Pending deliveries are waiting for their first attempt or a retry.
+	Pending int64
+	// Lag is how many events the dispatcher has not read yet.
+	Lag int64
+}
+
+// Stats reads the queue's size and the dispatcher's distance from the log
+// head.
+func (o *Outgoing) Stats(ctx context.Context) (OutgoingStats, error) {
+	var st OutgoingStats
+	if err := o.db.ReadRow(ctx, `SELECT COUNT(*) FROM outgoing_deliveries WHERE state = 'pending'`).Scan(&st.Pending); err != nil {
+		return st, fmt.Errorf("count pending deliveries: %w", err)
+	}
+	head, _, err := o.svc.Log.Head(ctx)
+	if err != nil {
+		return st, err
+	}
+	if read := o.readUpTo.Load(); read > 0 && head > read {
+		st.Lag = head - read
+	}
+	return st, nil
 }
 
 // Outgoing manages outgoing webhook subscriptions and their delivery.
@@ -102,9 +139,10 @@ type Outgoing struct {
 	opts   OutgoingOptions
 
 	due chan struct{} // wakes the workers
-	// The dispatcher's position in the log as far as it has read, and when
-	// it last persisted it. Only the follow goroutine touches these.
-	readUpTo    int64
+	// The dispatcher's position in the log as far as it has read (Stats
+	// reads it too), and when it last persisted it (only the follow
+	// goroutine touches that).
+	readUpTo    atomic.Int64
 	persistedAt time.Time
 	stopMu      sync.Mutex
 	cancel      context.CancelFunc

@@ -257,17 +257,22 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
 	if o.finish(ctx, d, state, res.Reason, next, &res) != nil {
 		return
 	}
+	if o.opts.ObserveAttempt != nil {
+		result := map[string]string{StateSucceeded: ResultSucceeded, StatePending: ResultRetrying, StateFailed: ResultFailed}[state]
+		o.opts.ObserveAttempt(result, res.Latency)
+	}
 	switch {
 	case res.OK() && s.Format == FormatSlack && len(res.Body) > 0:
 		o.postReply(ctx, s, d, res.Body)
 	case state == StateFailed:
-		o.disableIfFailing(ctx, s)
+		o.disableIfFailing(ctx, s, res.Error())
 	}
 }
 
 // disableIfFailing turns a subscription off when every attempt since its
-// last success (or ever) failed and the first of them is MaxAge old.
-func (o *Outgoing) disableIfFailing(ctx context.Context, s *Subscription) {
+// last success (or ever) failed and the first of them is MaxAge old, and
+// tells its creator in a DM from the system bot.
+func (o *Outgoing) disableIfFailing(ctx context.Context, s *Subscription, lastError string) {
 	var lastOK, firstFail sql.NullInt64
 	err := o.db.ReadRow(ctx, `SELECT (SELECT MAX(a.at) FROM outgoing_attempts a JOIN outgoing_deliveries d ON d.id = a.delivery_id
 		WHERE d.webhook_id = ?1 AND a.status BETWEEN 200 AND 299)`, s.ID).Scan(&lastOK)
@@ -279,12 +284,28 @@ func (o *Outgoing) disableIfFailing(ctx context.Context, s *Subscription) {
 	if err != nil || !firstFail.Valid || time.Since(time.UnixMilli(firstFail.Int64)) < o.opts.MaxAge {
 		return
 	}
-	err = o.db.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error {
-		_, err := tx.Exec(`UPDATE outgoing_webhooks SET active = 0, updated_at = ? WHERE id = ? AND active = 1`, nowMillis(), s.ID)
+	ctx = context.WithoutCancel(ctx)
+	var disabled bool
+	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+		res, err := tx.Exec(`UPDATE outgoing_webhooks SET active = 0, updated_at = ? WHERE id = ? AND active = 1`, nowMillis(), s.ID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		disabled = n == 1
 		return err
 	})
-	if err == nil {
-		o.log.Warn("outgoing webhooks: disabled after failing every delivery", "webhook_id", s.ID, "since", time.UnixMilli(firstFail.Int64))
+	if err != nil || !disabled {
+		return // another worker got there first, or it is retried on the next failure
+	}
+	since := time.UnixMilli(firstFail.Int64)
+	o.log.Warn("outgoing webhooks: disabled after failing every delivery", "webhook_id", s.ID, "since", since)
+	notice := fmt.Sprintf("Your outgoing webhook *%s* (id %d) was turned off: every delivery to %s has failed since %s UTC. "+
+		"The last attempt: %s. Once the receiver works again, turn the webhook back on with "+
+		"`PATCH /api/v1/outgoing-webhooks/%d` and `{\"active\": true}`; undelivered events can be sent again from its delivery log.",
+		s.Name, s.ID, s.URL, since.UTC().Format("2006-01-02 15:04"), lastError, s.ID)
+	if _, err := o.svc.Notify(ctx, s.CreatorID, notice); err != nil {
+		o.log.Error("outgoing webhooks: tell the owner about a disabled webhook", "webhook_id", s.ID, "err", err)
 	}
 }
 

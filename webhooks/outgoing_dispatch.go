@@ -101,7 +101,7 @@ func (o *Outgoing) activeSubscriptions(ctx context.Context) ([]Subscription, err
 const cursorPersistEvery = time.Second
 
 func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
-	since := o.readUpTo
+	since := o.readUpTo.Load()
 	if since == 0 {
 		var err error
 		if since, err = o.cursor(ctx); err != nil {
@@ -136,7 +136,7 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 	}
 	last := events[len(events)-1].Seq
 	if len(queue) == 0 && time.Since(o.persistedAt) < cursorPersistEvery {
-		o.readUpTo = last
+		o.readUpTo.Store(last)
 		return len(events), nil
 	}
 	err = o.db.Write(ctx, func(tx *channels.Tx) error {
@@ -154,7 +154,8 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("queue outgoing deliveries up to %d: %w", last, err)
 	}
-	o.readUpTo, o.persistedAt = last, time.Now()
+	o.readUpTo.Store(last)
+	o.persistedAt = time.Now()
 	if len(queue) > 0 {
 		o.wakeWorkers()
 	}
@@ -408,7 +409,7 @@ func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *cha
 // advance moves the cursor over events that need no delivery, persisting it
 // at most once every cursorPersistEvery.
 func (o *Outgoing) advance(ctx context.Context, since, last int64) (int, error) {
-	o.readUpTo = last
+	o.readUpTo.Store(last)
 	if time.Since(o.persistedAt) < cursorPersistEvery {
 		return 0, nil
 	}

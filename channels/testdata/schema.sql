@@ -20,6 +20,8 @@ CREATE INDEX messages_thread ON messages(thread_id, id) WHERE thread_id IS NOT N
 
 CREATE INDEX tokens_user ON tokens(user_id);
 
+CREATE UNIQUE INDEX users_system ON users(is_system) WHERE is_system = 1;
+
 CREATE TABLE channels (
     id          INTEGER PRIMARY KEY,
     name        TEXT,
@@ -152,5 +154,5 @@ CREATE TABLE users (
     deactivated_at INTEGER,
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL
-, dnd_until INTEGER);
+, dnd_until INTEGER, is_system INTEGER NOT NULL DEFAULT 0);
 

@@ -12,14 +12,15 @@ import (
 // mountOutgoing builds the outgoing webhooks service (sender with the
 // configured allowlist, dispatcher and workers), starts its delivery and
 // mounts its routes on api. The app's Close stops it.
-func mountOutgoing(a *app, core *channels.Handler, api gin.IRouter) error {
+func mountOutgoing(a *app, core *channels.Handler, api gin.IRouter, m *metrics) error {
 	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(a.cfg.WebhookAllowHosts)})
 	if err != nil {
 		return err
 	}
 	opts := webhooks.OutgoingOptions{
-		Backoff: a.cfg.WebhookRetryBackoff,
-		MaxAge:  a.cfg.WebhookRetryFor,
+		Backoff:        a.cfg.WebhookRetryBackoff,
+		MaxAge:         a.cfg.WebhookRetryFor,
+		ObserveAttempt: m.observeWebhookAttempt,
 		CanUseBot: func(ctx context.Context, actor *channels.Actor, botID int64) error {
 			_, err := a.bots.Get(ctx, actor, botID)
 			return err
@@ -30,6 +31,7 @@ func mountOutgoing(a *app, core *channels.Handler, api gin.IRouter) error {
 		return err
 	}
 	a.outgoing = out
+	m.watchOutgoing(out)
 	webhooks.NewOutgoingHandler(out, core, a.log).Routes(api)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -490,6 +491,20 @@ func TestOutgoing_AutoDisable(t *testing.T) {
 	if len(ds) != 1 || ds[0].State != "failed" || ds[0].AttemptCount < 2 {
 		t.Fatalf("deliveries %+v", ds)
 	}
+
+	// Its owner hears about it in a DM from the system bot, once.
+	notice := systemNotices(t, ana)
+	if len(notice) != 1 || !strings.Contains(notice[0].Text, "*hook*") || !strings.Contains(notice[0].Text, "502") {
+		t.Fatalf("notices to the owner: %+v", notice)
+	}
+	metrics := string(ts.anon().do("GET", "/metrics", nil).Body)
+	for _, want := range []string{`parley_webhook_delivery_attempts_seconds_count{result="retrying"}`,
+		`parley_webhook_delivery_attempts_seconds_count{result="failed"} 1`, "parley_webhook_deliveries_pending 0"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
 	// Turned back on, it delivers again.
 	rc.mu.Lock()
 	rc.reply = nil
@@ -504,6 +519,29 @@ func TestOutgoing_AutoDisable(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// systemNotices returns the messages the system bot sent c in their DM.
+func systemNotices(t *testing.T, c *client) []channels.Message {
+	t.Helper()
+	var users channels.List[channels.User]
+	c.mustJSON(http.StatusOK, "GET", "/api/v1/users", nil, &users)
+	var botID int64
+	for _, u := range users.Items {
+		if u.Username == channels.SystemBotUsername {
+			botID = u.ID
+		}
+	}
+	var list channels.List[channels.Channel]
+	c.mustJSON(http.StatusOK, "GET", "/api/v1/channels", nil, &list)
+	for _, ch := range list.Items {
+		if ch.Kind == channels.ChannelDM && slices.Contains(ch.UserIDs, botID) {
+			var msgs channels.List[channels.Message]
+			c.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/channels/%d/messages", ch.ID), nil, &msgs)
+			return msgs.Items
+		}
+	}
+	return nil
 }
 
 func TestOutgoing_URLVerification(t *testing.T) {

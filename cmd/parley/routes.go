@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	core.Routes(api)
 	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: userLimiter}).Routes(r)
 	bots.NewHandler(a.bots, core, a.log).Routes(api)
-	if err := mountOutgoing(a, core, api); err != nil {
+	if err := mountOutgoing(a, core, api, metrics); err != nil {
 		return nil, err
 	}
 	webhooks.NewIncomingHandler(a.incoming, core, a.log, webhooks.IncomingHTTPOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes}).Routes(r, api)
@@ -156,6 +157,9 @@ func securityHeaders(c *gin.Context) {
 type metrics struct {
 	registry *prometheus.Registry
 	duration *prometheus.HistogramVec
+	// webhookAttempts counts (as _count) and times outgoing webhook
+	// delivery attempts by result.
+	webhookAttempts *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -165,7 +169,12 @@ func newMetrics() *metrics {
 		Help:    "HTTP request latency by route template, method and status.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 	}, []string{"route", "method", "status"})
-	m.registry.MustRegister(m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.webhookAttempts = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "parley_webhook_delivery_attempts_seconds",
+		Help:    "Outgoing webhook delivery attempts by result (succeeded, retrying, failed) and the receiver's response time.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
+	}, []string{"result"})
+	m.registry.MustRegister(m.duration, m.webhookAttempts, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -177,6 +186,30 @@ func (m *metrics) observe(c *gin.Context) {
 		route = "unmatched"
 	}
 	m.duration.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Observe(time.Since(start).Seconds())
+}
+
+// watchOutgoing exports the outgoing webhooks' queue.
+func (m *metrics) watchOutgoing(out *webhooks.Outgoing) {
+	stat := func(pick func(webhooks.OutgoingStats) int64) func() float64 {
+		return func() float64 {
+			st, err := out.Stats(context.Background())
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(pick(st))
+		}
+	}
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_webhook_deliveries_pending", Help: "Outgoing webhook deliveries waiting for an attempt or a retry."},
+			stat(func(st webhooks.OutgoingStats) int64 { return st.Pending })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_webhook_dispatch_lag_events", Help: "Event-log entries the outgoing webhook dispatcher has not read yet."},
+			stat(func(st webhooks.OutgoingStats) int64 { return st.Lag })),
+	)
+}
+
+// observeWebhookAttempt records one outgoing webhook delivery attempt.
+func (m *metrics) observeWebhookAttempt(result string, latency time.Duration) {
+	m.webhookAttempts.WithLabelValues(result).Observe(latency.Seconds())
 }
 
 // watchHub exports the realtime gateway's numbers.
