@@ -233,16 +233,24 @@ func (h *Hub) dispatchPending() error {
 // dispatch fans one event out to the live connections that may see it. The
 // membership index changes with the event, in log order.
 func (h *Hub) dispatch(e *Event) {
-	frame, err := json.Marshal(e)
-	if err != nil {
-		h.log.Error("realtime: encode event", "seq", e.Seq, "err", err)
-		return
-	}
 	kind := h.channelKind(e)
+	// The frame is encoded for the first recipient: most events of a busy
+	// workspace reach nobody listening.
+	var frame []byte
 	h.mu.Lock()
 	h.applyBefore(e)
 	h.forRecipients(e, func(c *conn) {
-		if c.live && e.Seq > c.sent && (e.ChannelID == nil || kindAllowed(c.kinds, kind)) {
+		if !c.live || e.Seq <= c.sent || e.ChannelID != nil && !kindAllowed(c.kinds, kind) {
+			return
+		}
+		if frame == nil {
+			var err error
+			if frame, err = json.Marshal(e); err != nil {
+				h.log.Error("realtime: encode event", "seq", e.Seq, "err", err)
+				frame = []byte{} // skip, without trying again for every recipient
+			}
+		}
+		if len(frame) > 0 {
 			c.send(frame)
 			c.sent = e.Seq
 		}

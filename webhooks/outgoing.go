@@ -144,10 +144,18 @@ type Outgoing struct {
 	// goroutine touches that).
 	readUpTo    atomic.Int64
 	persistedAt time.Time
-	stopMu      sync.Mutex
-	cancel      context.CancelFunc
-	done        sync.WaitGroup
-	running     bool
+	// The dispatcher's copy of the active subscriptions (see
+	// activeSubscriptions). Writes that change subscriptions count
+	// themselves in subsStarted before and subsFinished after.
+	subsStarted  atomic.Int64
+	subsFinished atomic.Int64
+	subs         []Subscription
+	subsGen      int64
+	subsReadAt   time.Time
+	stopMu       sync.Mutex
+	cancel       context.CancelFunc
+	done         sync.WaitGroup
+	running      bool
 }
 
 // NewOutgoing returns the outgoing webhooks service; Start runs delivery.
@@ -312,7 +320,7 @@ func (o *Outgoing) Create(ctx context.Context, actor *channels.Actor, in Subscri
 		}
 	}
 	chans, types, words := jsonOf(s.ChannelIDs), jsonOf(s.EventTypes), jsonOf(s.TriggerWords)
-	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
 		now := time.Now().UnixMilli()
 		s.CreatedAt, s.UpdatedAt = now, now
 		res, err := tx.Exec(`INSERT INTO outgoing_webhooks (creator_id, bot_id, name, url, secret, token, channel_ids, event_types,
@@ -403,7 +411,7 @@ func (o *Outgoing) Update(ctx context.Context, actor *channels.Actor, id int64, 
 			return nil, err
 		}
 	}
-	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
 		s.UpdatedAt = time.Now().UnixMilli()
 		_, err := tx.Exec(`UPDATE outgoing_webhooks SET bot_id = ?, name = ?, url = ?, channel_ids = ?, event_types = ?,
 			trigger_words = ?, trigger_when = ?, format = ?, content_type = ?, include_bot_messages = ?, active = ?, updated_at = ?
@@ -422,7 +430,7 @@ func (o *Outgoing) Delete(ctx context.Context, actor *channels.Actor, id int64) 
 	if _, err := o.Get(ctx, actor, id); err != nil {
 		return err
 	}
-	return o.db.Write(ctx, func(tx *channels.Tx) error {
+	return o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
 		now := time.Now().UnixMilli()
 		if _, err := tx.Exec(`UPDATE outgoing_webhooks SET deleted_at = ?, active = 0 WHERE id = ?`, now, id); err != nil {
 			return err
@@ -440,7 +448,7 @@ func (o *Outgoing) RotateSecret(ctx context.Context, actor *channels.Actor, id i
 		return nil, "", err
 	}
 	s.secret = newSecret("pws_")
-	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
 		s.UpdatedAt = time.Now().UnixMilli()
 		_, err := tx.Exec(`UPDATE outgoing_webhooks SET secret = ?, updated_at = ? WHERE id = ?`, s.secret, s.UpdatedAt, id)
 		return err

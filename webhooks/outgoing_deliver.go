@@ -286,7 +286,7 @@ func (o *Outgoing) disableIfFailing(ctx context.Context, s *Subscription, lastEr
 	}
 	ctx = context.WithoutCancel(ctx)
 	var disabled bool
-	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
 		res, err := tx.Exec(`UPDATE outgoing_webhooks SET active = 0, updated_at = ? WHERE id = ? AND active = 1`, nowMillis(), s.ID)
 		if err != nil {
 			return err

@@ -77,7 +77,30 @@ func (o *Outgoing) cursor(ctx context.Context) (int64, error) {
 	return o.cursor(ctx)
 }
 
+// writeSubscriptions runs a write that changes subscriptions, counted so
+// that the dispatcher knows to read them again.
+func (o *Outgoing) writeSubscriptions(ctx context.Context, fn func(tx *channels.Tx) error) error {
+	o.subsStarted.Add(1)
+	defer o.subsFinished.Add(1)
+	return o.db.Write(ctx, fn)
+}
+
+// subsMaxAge bounds how long the dispatcher trusts its copy of the active
+// subscriptions, in case something other than this service changed them.
+const subsMaxAge = 5 * time.Second
+
+// activeSubscriptions returns the subscriptions that may match events. It
+// runs after every commit, so it reads them from the database only when
+// they may have changed: while a change is in flight, or when one finished
+// since the copy was read. A copy kept is therefore as new as the database
+// at the moment of the call, which is what dispatch relies on when it calls
+// this after reading the events. Only the follow goroutine calls it.
 func (o *Outgoing) activeSubscriptions(ctx context.Context) ([]Subscription, error) {
+	finished := o.subsFinished.Load()
+	settled := o.subsStarted.Load() == finished
+	if settled && finished == o.subsGen && !o.subsReadAt.IsZero() && time.Since(o.subsReadAt) < subsMaxAge {
+		return o.subs, nil
+	}
 	rows, err := o.db.Reader.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM outgoing_webhooks WHERE deleted_at = 0 AND active = 1`)
 	if err != nil {
 		return nil, fmt.Errorf("list active outgoing webhooks: %w", err)
@@ -91,7 +114,16 @@ func (o *Outgoing) activeSubscriptions(ctx context.Context) ([]Subscription, err
 		}
 		out = append(out, s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	o.subs, o.subsReadAt = out, time.Now()
+	if settled {
+		o.subsGen = finished
+	} else {
+		o.subsGen = -1 // read while a change was in flight: read again next time
+	}
+	return out, nil
 }
 
 // cursorPersistEvery bounds how often a dispatcher with nothing to deliver
@@ -108,21 +140,31 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 			return 0, err
 		}
 	}
-	subs, err := o.activeSubscriptions(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if len(subs) == 0 {
-		// Nothing can match: skip reading the events themselves. A
-		// subscription made later starts after its own creation anyway.
+	// Subscriptions are read after the events (or the head) they are
+	// matched against: one created meanwhile starts at its own creation,
+	// which is then past every event read.
+	if subs, err := o.activeSubscriptions(ctx); err != nil || len(subs) == 0 {
+		// Maybe nothing can match: then skip reading the events themselves.
 		head, _, err := o.svc.Log.Head(ctx)
-		if err != nil || head <= since {
+		if err != nil {
 			return 0, err
 		}
-		return o.advance(ctx, since, head)
+		if subs, err = o.activeSubscriptions(ctx); err != nil {
+			return 0, err
+		}
+		if len(subs) == 0 {
+			if head <= since {
+				return 0, nil
+			}
+			return o.advance(ctx, since, head)
+		}
 	}
 	events, err := o.svc.Log.All(ctx, since, dispatchBatch)
 	if err != nil || len(events) == 0 {
+		return 0, err
+	}
+	subs, err := o.activeSubscriptions(ctx)
+	if err != nil {
 		return 0, err
 	}
 	look := &lookups{o: o, users: map[int64]*channels.User{}, chans: map[[2]int64]*channels.Channel{}}

@@ -45,6 +45,11 @@ func newReceiver(t *testing.T) *receiver {
 			_, _ = w.Write([]byte(hs.Challenge))
 			return
 		}
+		// A delivery can arrive before createOutgoing has stored the secret
+		// the creation returned.
+		for i := 0; i < 500 && rc.signingSecret() == ""; i++ {
+			time.Sleep(2 * time.Millisecond)
+		}
 		rc.mu.Lock()
 		secret := rc.secret
 		rc.got = append(rc.got, received{header: r.Header.Clone(), body: body, at: time.Now()})
@@ -64,6 +69,12 @@ func newReceiver(t *testing.T) *receiver {
 	}))
 	t.Cleanup(rc.srv.Close)
 	return rc
+}
+
+func (rc *receiver) signingSecret() string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.secret
 }
 
 func (rc *receiver) requests() []received {
@@ -493,7 +504,13 @@ func TestOutgoing_AutoDisable(t *testing.T) {
 	}
 
 	// Its owner hears about it in a DM from the system bot, once.
-	notice := systemNotices(t, ana)
+	var notice []channels.Message
+	waitFor(t, "a notice to the owner", func() bool {
+		notice = systemNotices(t, ana)
+		return len(notice) > 0
+	})
+	time.Sleep(50 * time.Millisecond) // a second notice would be a bug: give it a chance to show
+	notice = systemNotices(t, ana)
 	if len(notice) != 1 || !strings.Contains(notice[0].Text, "*hook*") || !strings.Contains(notice[0].Text, "502") {
 		t.Fatalf("notices to the owner: %+v", notice)
 	}
@@ -591,4 +608,76 @@ func TestOutgoing_URLVerification(t *testing.T) {
 	if challenges != 3 {
 		t.Fatalf("%d handshakes, want 3", challenges)
 	}
+}
+
+// A subscription made while messages keep arriving receives every message
+// posted after it was created: the dispatcher's copy of the subscriptions
+// is never older than the events it matches.
+func TestOutgoing_CreatedDuringTraffic(t *testing.T) {
+	ts := newOutgoingServer(t)
+	ana := ts.signup("ana")
+	ch := ana.createChannel("general", false)
+	rc := newReceiver(t)
+
+	type sent struct {
+		text  string
+		start time.Time
+	}
+	var (
+		mu    sync.Mutex
+		posts []sent
+		stop  = make(chan struct{})
+		done  = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for i := 0; i < 2000; i++ { // bounded: stops well before this when told
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			text := fmt.Sprintf("traffic %d", i)
+			start := time.Now()
+			ana.post(ch.ID, text, 0)
+			mu.Lock()
+			posts = append(posts, sent{text, start})
+			mu.Unlock()
+		}
+	}()
+	time.Sleep(30 * time.Millisecond)
+	ana.createOutgoing(rc, map[string]any{"channel_ids": []int64{ch.ID}, "event_types": []string{"message.created"}})
+	created := time.Now()
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	<-done
+
+	mu.Lock()
+	var want []string
+	for _, p := range posts {
+		if p.start.After(created) {
+			want = append(want, p.text)
+		}
+	}
+	mu.Unlock()
+	if len(want) == 0 {
+		t.Fatal("no message was posted after the subscription was created")
+	}
+	waitFor(t, "every message posted after creation", func() bool {
+		got := map[string]bool{}
+		for _, r := range rc.requests() {
+			var env struct {
+				Event struct{ Text string } `json:"event"`
+			}
+			if json.Unmarshal(r.body, &env) == nil {
+				got[env.Event.Text] = true
+			}
+		}
+		for _, w := range want {
+			if !got[w] {
+				return false
+			}
+		}
+		return true
+	})
 }
