@@ -465,6 +465,18 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, keys map[string]any)
 	return nil
 }
 
+// SetAway marks a person away (until they set themselves active, from any
+// client) or active again, as the presence frame does.
+func (h *Hub) SetAway(userID int64, away bool) { h.presence.setAway(userID, away) }
+
+// IsAway reports whether a person asked to be shown away.
+func (h *Hub) IsAway(userID int64) bool {
+	h.presence.mu.Lock()
+	defer h.presence.mu.Unlock()
+	u, ok := h.presence.users[userID]
+	return ok && u.away
+}
+
 // HubStats are the gateway's numbers for metrics.
 type HubStats struct {
 	Connections int   // open WebSocket connections

@@ -202,7 +202,10 @@ func Sign(secret string, ts int64, body []byte) string {
 
 // Request is one signed outbound POST.
 type Request struct {
-	URL         string
+	URL string
+	// Method is POST (the default) or GET, which sends Body as the URL's
+	// query string (a form) and signs it as a POST's body is signed.
+	Method      string
 	Body        []byte
 	ContentType string
 	// Secret signs the request; empty sends it unsigned.
@@ -217,6 +220,9 @@ type Request struct {
 	Header http.Header
 	// Now is the signing time (default time.Now).
 	Now time.Time
+	// MaxBody is how much of the response Result.Body keeps (default
+	// MaxResponseBody).
+	MaxBody int
 }
 
 // Result is what one attempt came to.
@@ -260,7 +266,22 @@ func (s *Sender) Send(ctx context.Context, in Request) Result {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(in.Body))
+	var req *http.Request
+	var err error
+	if in.Method == http.MethodGet {
+		target := in.URL
+		if len(in.Body) > 0 {
+			sep := "?"
+			if strings.Contains(target, "?") {
+				sep = "&"
+			}
+			target += sep + string(in.Body)
+		}
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+		in.ContentType = ""
+	} else {
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(in.Body))
+	}
 	if err != nil {
 		return Result{Err: fmt.Errorf("build request: %w", err), Reason: "unknown_error"}
 	}
@@ -300,7 +321,11 @@ func (s *Sender) Send(ctx context.Context, in Request) Result {
 		return Result{Err: err, Latency: time.Since(start), Retryable: !errors.Is(err, ErrForbiddenAddress), Reason: errorReason(err)}
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
+	limit := in.MaxBody
+	if limit <= 0 {
+		limit = MaxResponseBody
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(limit)))
 	// Drain a little more so the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	r := Result{Status: resp.StatusCode, Latency: time.Since(start), Body: body, Header: resp.Header}

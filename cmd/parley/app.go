@@ -25,6 +25,9 @@ type app struct {
 	hub      *channels.Hub // started by newRouter, which knows the public URL
 	// outgoing delivers outgoing webhooks; started by newRouter.
 	outgoing *webhooks.Outgoing
+	// commands runs slash commands and delivers reminders; started by
+	// newRouter.
+	commands *bots.Commands
 }
 
 // openApp opens the data folder, applies every package's migrations (core
@@ -64,6 +67,9 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 
 // Close disconnects realtime clients and closes the database.
 func (a *app) Close() error {
+	if a.commands != nil {
+		a.commands.Close()
+	}
 	if a.outgoing != nil {
 		a.outgoing.Close()
 	}

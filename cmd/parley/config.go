@@ -50,8 +50,10 @@ type Config struct {
 	// WebhookRetryFor is how long a delivery is retried, and how long a
 	// subscription may fail every delivery before it is disabled.
 	WebhookRetryFor time.Duration
-	LogFormat       string
-	LogLevel        string
+	// CommandTimeout is how long a bot's app has to answer a slash command.
+	CommandTimeout time.Duration
+	LogFormat      string
+	LogLevel       string
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
@@ -78,6 +80,7 @@ func DefaultConfig() Config {
 		IncomingWebhookBurst: 500,
 		WebhookRetryBackoff:  10 * time.Second,
 		WebhookRetryFor:      24 * time.Hour,
+		CommandTimeout:       3 * time.Second,
 		LogFormat:            "text",
 		LogLevel:             "info",
 	}
@@ -171,6 +174,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	small(&c.IncomingWebhookBurst, "incoming-webhook-burst", "messages one incoming webhook may post in a burst")
 	str(&c.WebhookAllowHosts, "webhook-allow-hosts", "comma-separated CIDRs and host names outgoing webhooks may reach although private or loopback")
 	duration(&c.WebhookRetryBackoff, "webhook-retry-backoff", "first retry delay of an outgoing webhook delivery (doubles per attempt, with jitter)")
+	duration(&c.CommandTimeout, "command-timeout", "how long a bot's app has to answer a slash command before the user is told it timed out")
 	duration(&c.WebhookRetryFor, "webhook-retry-for", "how long an outgoing webhook delivery is retried; a subscription failing every delivery that long is disabled")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
@@ -230,6 +234,9 @@ func (c *Config) validate() error {
 	}
 	if c.WebhookRetryFor <= 0 {
 		errs = append(errs, errors.New("webhook-retry-for: must be positive"))
+	}
+	if c.CommandTimeout <= 0 {
+		errs = append(errs, errors.New("command-timeout: must be positive"))
 	}
 	if c.WebhookRetryBackoff <= 0 {
 		errs = append(errs, errors.New("webhook-retry-backoff: must be positive"))

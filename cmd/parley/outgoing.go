@@ -12,11 +12,7 @@ import (
 // mountOutgoing builds the outgoing webhooks service (sender with the
 // configured allowlist, dispatcher and workers), starts its delivery and
 // mounts its routes on api. The app's Close stops it.
-func mountOutgoing(a *app, core *channels.Handler, api gin.IRouter, m *metrics) error {
-	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(a.cfg.WebhookAllowHosts)})
-	if err != nil {
-		return err
-	}
+func mountOutgoing(a *app, sender *webhooks.Sender, core *channels.Handler, api gin.IRouter, m *metrics) error {
 	opts := webhooks.OutgoingOptions{
 		Backoff:        a.cfg.WebhookRetryBackoff,
 		MaxAge:         a.cfg.WebhookRetryFor,

@@ -68,9 +68,19 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	core.Routes(api)
 	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: userLimiter}).Routes(r)
 	bots.NewHandler(a.bots, core, a.log).Routes(api)
-	if err := mountOutgoing(a, core, api, metrics); err != nil {
+	// One sender (SSRF guard, signing) for outgoing webhooks and commands.
+	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(a.cfg.WebhookAllowHosts)})
+	if err != nil {
 		return nil, err
 	}
+	if err := mountOutgoing(a, sender, core, api, metrics); err != nil {
+		return nil, err
+	}
+	a.commands = bots.NewCommands(a.svc, a.bots, hub, a.log, bots.CommandsOptions{PublicURL: publicURL, Timeout: a.cfg.CommandTimeout, Sender: sender})
+	if err := a.commands.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	bots.NewCommandsHandler(a.commands, core, a.log, a.cfg.MaxBodyBytes).Routes(r, api)
 	webhooks.NewIncomingHandler(a.incoming, core, a.log, webhooks.IncomingHTTPOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes}).Routes(r, api)
 
 	r.NoRoute(func(c *gin.Context) {
