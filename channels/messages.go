@@ -125,11 +125,15 @@ func checkPostTarget(row *sql.Row, poster *Actor) error {
 	var kind string
 	var archived, member bool
 	err := row.Scan(&kind, &archived, &member)
+	// The system bot is the server itself: it posts where the server has
+	// to (a reminder into a channel the bot is not in).
+	system := poster != nil && poster.TokenKind == TokenSystem
 	switch {
-	case errors.Is(err, sql.ErrNoRows), err == nil && kind != ChannelPublic && !member:
+	case errors.Is(err, sql.ErrNoRows), err == nil && kind != ChannelPublic && !member && !system:
 		return NotFound("channel")
 	case err != nil:
 		return fmt.Errorf("load channel: %w", err)
+	case system:
 	case !member && poster != nil && poster.Scopes != nil:
 		if !poster.Can(ScopeChatWritePublic) {
 			return MissingScope(ScopeChatWritePublic)
@@ -574,9 +578,10 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	if m.UserID != actor.ID {
 		return nil, Forbidden("not_author", "only the author can edit a message")
 	}
-	if e.repost {
-		// The scopes of a new post: chat:write where a member,
-		// chat:write.public in a public channel it is not in.
+	if e.repost || actor.TokenKind == TokenBot {
+		// A bot edits where it may post: chat:write where a member,
+		// chat:write.public in a public channel it is not in (as Slack's
+		// chat.update does for messages posted that way).
 		if err := checkPostTarget(s.db.ReadRow(ctx, postTargetSQL, actor.ID, m.ChannelID), actor); err != nil {
 			return nil, err
 		}
