@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parley-chat/parley/channels"
@@ -48,6 +49,12 @@ type Commands struct {
 	log      *slog.Logger
 	opts     CommandsOptions
 	builtins map[string]*builtin
+
+	// Reminders: remindWake tells the delivery loop a reminder was added;
+	// stopReminders and remindDone stop it and wait for it.
+	remindWake    chan struct{}
+	stopReminders context.CancelFunc
+	remindDone    sync.WaitGroup
 }
 
 // NewCommands returns the slash-command service; the bots migrations must

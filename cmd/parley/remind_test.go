@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/parley-chat/parley/bots"
+	"github.com/parley-chat/parley/channels"
+)
+
+// remind runs a /remind line in a channel and returns the result.
+func (c *client) remind(channelID int64, line string) bots.CommandResult {
+	c.ts.t.Helper()
+	var res bots.CommandResult
+	c.mustJSON(http.StatusOK, "POST", fmt.Sprintf("/api/v1/channels/%d/commands", channelID), map[string]any{"text": line}, &res)
+	return res
+}
+
+// systemBotID is the id of the workspace's system bot.
+func systemBotID(t *testing.T, c *client) int64 {
+	t.Helper()
+	var users channels.List[channels.User]
+	c.mustJSON(http.StatusOK, "GET", "/api/v1/users", nil, &users)
+	for _, u := range users.Items {
+		if u.Username == channels.SystemBotUsername {
+			return u.ID
+		}
+	}
+	t.Fatal("no system bot among the users")
+	return 0
+}
+
+// countText counts the messages with exactly text.
+func countText(msgs []channels.Message, text string) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRemind_Me(t *testing.T) {
+	ts := newTestServer(t)
+	ana := ts.signup("ana")
+	ch := ana.createChannel("general", false)
+
+	res := ana.remind(ch.ID, "/remind me in 1s ship it")
+	if !res.OK || len(res.Ephemeral) != 1 || len(res.Messages) != 0 {
+		t.Fatalf("/remind me: %+v", res)
+	}
+	if got := res.Ephemeral[0].Text; !strings.HasPrefix(got, "I will remind you “ship it” at ") || !strings.HasSuffix(got, " UTC.") {
+		t.Errorf("confirmation = %q", got)
+	}
+	botID := systemBotID(t, ana)
+	var got []channels.Message
+	waitFor(t, "the reminder DM", func() bool {
+		got = systemNotices(t, ana)
+		return countText(got, "Reminder: ship it") > 0
+	})
+	if n := countText(got, "Reminder: ship it"); n != 1 {
+		t.Errorf("reminder delivered %d times", n)
+	}
+	for _, m := range got {
+		if m.UserID != botID {
+			t.Errorf("DM message %q from user %d, want the system bot %d", m.Text, m.UserID, botID)
+		}
+	}
+	// Nothing was posted in the channel the command ran in.
+	var msgs channels.List[channels.Message]
+	ana.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/channels/%d/messages", ch.ID), nil, &msgs)
+	if len(msgs.Items) != 0 {
+		t.Errorf("channel got %d messages, want none", len(msgs.Items))
+	}
+}
+
+func TestRemind_Channel(t *testing.T) {
+	ts := newTestServer(t)
+	ana := ts.signup("ana")
+	general := ana.createChannel("general", false)
+	team := ana.createChannel("team", true)
+
+	res := ana.remind(general.ID, "/remind #team in 1s standup")
+	if !res.OK || len(res.Ephemeral) != 1 {
+		t.Fatalf("/remind #team: %+v", res)
+	}
+	if got := res.Ephemeral[0].Text; !strings.HasPrefix(got, "I will remind #team “standup” at ") {
+		t.Errorf("confirmation = %q", got)
+	}
+	botID := systemBotID(t, ana)
+	var msg channels.Message
+	waitFor(t, "the reminder in #team", func() bool {
+		var msgs channels.List[channels.Message]
+		ana.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/channels/%d/messages", team.ID), nil, &msgs)
+		for _, m := range msgs.Items {
+			if m.Text == "Reminder from @ana: standup" {
+				msg = m
+				return true
+			}
+		}
+		return false
+	})
+	if msg.UserID != botID {
+		t.Errorf("reminder posted by user %d, want the system bot %d", msg.UserID, botID)
+	}
+}
+
+func TestRemind_Refused(t *testing.T) {
+	ts := newTestServer(t)
+	ana := ts.signup("ana")
+	bob := ts.signup("bob")
+	general := ana.createChannel("general", false)
+	secret := ana.createChannel("secret", true)
+	archived := ana.createChannel("old", false)
+	ana.createChannel("lobby", false)
+	bob.join(general.ID)
+	ana.mustJSON(http.StatusOK, "POST", fmt.Sprintf("/api/v1/channels/%d/archive", archived.ID), nil, nil)
+
+	tests := []struct {
+		name    string
+		who     *client
+		line    string
+		wantErr string
+	}{
+		{"no arguments", ana, "/remind", "invalid_arguments"},
+		{"unknown target", ana, "/remind bob in 5m hi", "invalid_arguments"},
+		{"unknown time", ana, "/remind me next week hi", "invalid_arguments"},
+		{"nothing to say", ana, "/remind me in 5 minutes", "invalid_arguments"},
+		{"bare number", ana, "/remind me in 5 hi", "invalid_arguments"},
+		{"past", ana, "/remind me on 2020-01-01 at 09:00 hi", "invalid_arguments"},
+		{"more than a year", ana, "/remind me in 400 days hi", "invalid_arguments"},
+		{"private channel of others", bob, "/remind #secret in 5m hi", "channel_not_found"},
+		{"public channel not joined", bob, "/remind #lobby in 5m hi", "not_in_channel"},
+		{"archived channel", ana, "/remind #old in 5m hi", "channel_archived"},
+		{"no such channel", ana, "/remind #nope in 5m hi", "channel_not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.who.remind(general.ID, tt.line)
+			if res.OK || res.Error != tt.wantErr || len(res.Ephemeral) != 1 {
+				t.Fatalf("%s: ok %v error %q ephemeral %+v; want error %q", tt.line, res.OK, res.Error, res.Ephemeral, tt.wantErr)
+			}
+		})
+	}
+
+	t.Run("a non-member cannot run commands in a private channel", func(t *testing.T) {
+		res := bob.do("POST", fmt.Sprintf("/api/v1/channels/%d/commands", secret.ID), map[string]any{"text": "/remind me in 5m hi"})
+		if res.Status != http.StatusNotFound {
+			t.Fatalf("status %d, want 404; body %s", res.Status, res.Body)
+		}
+	})
+
+	var pending int
+	if err := ts.app.db.ReadRow(context.Background(), `SELECT COUNT(*) FROM reminders`).Scan(&pending); err != nil {
+		t.Fatal(err)
+	}
+	if pending != 0 {
+		t.Errorf("%d reminders stored by refused commands", pending)
+	}
+}
+
+// TestRemind_DroppedWhenCreatorLeft checks that a reminder for a channel
+// its creator has left is not posted.
+func TestRemind_DroppedWhenCreatorLeft(t *testing.T) {
+	ts := newTestServer(t)
+	ana := ts.signup("ana")
+	bob := ts.signup("bob")
+	team := ana.createChannel("team", true)
+	ana.mustJSON(http.StatusNoContent, "POST", fmt.Sprintf("/api/v1/channels/%d/members", team.ID), map[string]any{"user_id": bob.User.ID}, nil)
+	if res := bob.remind(team.ID, "/remind #team in 1s hello"); !res.OK {
+		t.Fatalf("/remind: %+v", res)
+	}
+	bob.mustJSON(http.StatusNoContent, "POST", fmt.Sprintf("/api/v1/channels/%d/leave", team.ID), nil, nil)
+	waitFor(t, "the reminder to be settled", func() bool {
+		var delivered bool
+		err := ts.app.db.ReadRow(context.Background(), `SELECT delivered_at IS NOT NULL FROM reminders`).Scan(&delivered)
+		return err == nil && delivered
+	})
+	var msgs channels.List[channels.Message]
+	ana.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/channels/%d/messages", team.ID), nil, &msgs)
+	if n := countText(msgs.Items, "Reminder from @bob: hello"); n != 0 {
+		t.Errorf("reminder of someone who left posted %d times", n)
+	}
+}
+
+// TestRemind_HalfDoneDeliveryNotRepeated stands for a crash between the
+// post and the delivered mark: the post with the reminder's idempotency
+// key exists already, and delivering again must not add another.
+func TestRemind_HalfDoneDeliveryNotRepeated(t *testing.T) {
+	ts := newTestServer(t)
+	ana := ts.signup("ana")
+	ch := ana.createChannel("general", false)
+	ctx := context.Background()
+
+	var id int64
+	due := time.Now().Add(300 * time.Millisecond).UnixMilli()
+	err := ts.app.db.Write(ctx, func(tx *channels.Tx) error {
+		res, err := tx.Exec(`INSERT INTO reminders (creator_id, text, due_at, created_at) VALUES (?, 'half done', ?, ?)`, ana.User.ID, due, time.Now().UnixMilli())
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot, err := ts.app.svc.SystemBot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := &channels.Actor{User: *bot, TokenKind: channels.TokenSystem}
+	dm, _, err := ts.app.svc.OpenDM(ctx, sys, []int64{ana.User.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ts.app.svc.PostMessage(ctx, sys, dm.ID, channels.NewMessage{Text: "Reminder: half done", IdempotencyKey: fmt.Sprintf("reminder-%d", id)}); err != nil {
+		t.Fatal(err)
+	}
+	// A new reminder wakes the delivery loop, which then waits for ours.
+	if res := ana.remind(ch.ID, "/remind me in 1 hour later"); !res.OK {
+		t.Fatalf("/remind: %+v", res)
+	}
+	waitFor(t, "the reminder to be marked delivered", func() bool {
+		var delivered bool
+		err := ts.app.db.ReadRow(ctx, `SELECT delivered_at IS NOT NULL FROM reminders WHERE id = ?`, id).Scan(&delivered)
+		return err == nil && delivered
+	})
+	if n := countText(systemNotices(t, ana), "Reminder: half done"); n != 1 {
+		t.Errorf("reminder posted %d times, want once", n)
+	}
+}
+
+// TestRemind_SurvivesSIGKILL sets a reminder on the real binary, kills it
+// at once, restarts it after the due time and checks the reminder arrives
+// exactly once, and not again after another restart.
+func TestRemind_SurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping in -short mode: it builds the binary and kills it")
+	}
+	bin := durBuildBinary(t)
+	dataDir := t.TempDir()
+	client := &http.Client{Timeout: 10 * time.Second}
+	t.Cleanup(client.CloseIdleConnections)
+
+	p := durStart(t, bin, dataDir)
+	session, ch := durSignupWithChannel(t, client, p.base, "general")
+	var res bots.CommandResult
+	if st, err := durCall(client, "POST", fmt.Sprintf("%s/api/v1/channels/%d/commands", p.base, ch.ID), session.Token,
+		map[string]any{"text": "/remind me in 2s survive"}, &res); err != nil || st != http.StatusOK || !res.OK {
+		t.Fatalf("/remind: status %d, err %v, result %+v", st, err, res)
+	}
+	setAt := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && err != os.ErrProcessDone {
+		t.Fatal(err)
+	}
+	p.kill()
+	if d := time.Until(setAt.Add(2500 * time.Millisecond)); d > 0 {
+		time.Sleep(d) // past the due time while nothing runs
+	}
+
+	p = durStart(t, bin, dataDir)
+	notices := func(p *durProcess) []channels.Message {
+		var list channels.List[channels.Channel]
+		if st, err := durCall(client, "GET", p.base+"/api/v1/channels", session.Token, nil, &list); err != nil || st != http.StatusOK {
+			t.Fatalf("list channels: status %d, err %v", st, err)
+		}
+		for _, c := range list.Items {
+			if c.Kind == channels.ChannelDM {
+				var msgs channels.List[channels.Message]
+				if st, err := durCall(client, "GET", fmt.Sprintf("%s/api/v1/channels/%d/messages", p.base, c.ID), session.Token, nil, &msgs); err != nil || st != http.StatusOK {
+					t.Fatalf("list DM messages: status %d, err %v", st, err)
+				}
+				return msgs.Items
+			}
+		}
+		return nil
+	}
+	waitFor(t, "the reminder after the restart", func() bool { return countText(notices(p), "Reminder: survive") > 0 })
+	if n := countText(notices(p), "Reminder: survive"); n != 1 {
+		t.Fatalf("reminder delivered %d times after the restart", n)
+	}
+
+	// Another restart: a later reminder arriving shows the loop ran, and
+	// the first must still be there once.
+	p.kill()
+	p = durStart(t, bin, dataDir)
+	if st, err := durCall(client, "POST", fmt.Sprintf("%s/api/v1/channels/%d/commands", p.base, ch.ID), session.Token,
+		map[string]any{"text": "/remind me in 1s second"}, &res); err != nil || st != http.StatusOK || !res.OK {
+		t.Fatalf("/remind: status %d, err %v, result %+v", st, err, res)
+	}
+	waitFor(t, "the second reminder", func() bool { return countText(notices(p), "Reminder: second") > 0 })
+	if n := countText(notices(p), "Reminder: survive"); n != 1 {
+		t.Errorf("first reminder delivered %d times after two restarts", n)
+	}
+}
+
+// TestRemind_CloseLeaksNothing checks that closing the server stops the
+// delivery loop, with reminders still waiting.
+func TestRemind_CloseLeaksNothing(t *testing.T) {
+	// Registered first, so it runs after the server's own clean-up.
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+
+	ts := newTestServer(t)
+	ana := ts.signup("ana")
+	ch := ana.createChannel("general", false)
+	if res := ana.remind(ch.ID, "/remind me in 1 hour later"); !res.OK {
+		t.Fatalf("/remind: %+v", res)
+	}
+}
