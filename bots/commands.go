@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/webhooks"
@@ -168,6 +169,9 @@ func (c *Commands) Invoke(ctx context.Context, actor *channels.Actor, channelID 
 		return nil, err
 	}
 	trimmed := strings.TrimSpace(line)
+	if utf8.RuneCountInString(trimmed) > MaxCommandText {
+		return nil, channels.Invalid("text_too_long", "text", "the command line is longer than %d characters", MaxCommandText)
+	}
 	if !strings.HasPrefix(trimmed, "/") {
 		return nil, channels.Invalid("not_a_command", "text", "a command starts with /; send ordinary messages to the messages endpoint")
 	}

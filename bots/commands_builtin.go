@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parley-chat/parley/channels"
 )
@@ -36,22 +35,7 @@ func builtinCommands(c *Commands) []*builtin {
 	if r := c.remindCommand(); r != nil {
 		list = append(list, r)
 	}
-	for _, b := range list {
-		b.Run = limitLine(b.Run)
-	}
 	return list
-}
-
-// limitLine refuses a command line longer than MaxCommandText before run
-// sees it, as posting such a message would be refused.
-func limitLine(run func(context.Context, *Invocation) error) func(context.Context, *Invocation) error {
-	return func(ctx context.Context, inv *Invocation) error {
-		if utf8.RuneCountInString(inv.Line) > MaxCommandText {
-			inv.fail("text_too_long", "/%s: the command line is longer than %d characters", inv.Trigger, MaxCommandText)
-			return nil
-		}
-		return run(ctx, inv)
-	}
 }
 
 // usage fails the invocation with the command's usage.

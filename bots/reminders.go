@@ -277,12 +277,33 @@ func (c *Commands) Start(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c.stopReminders = cancel
-	c.remindDone.Add(1)
+	c.remindDone.Add(2)
 	go func() {
 		defer c.remindDone.Done()
 		c.remindLoop(ctx)
 	}()
+	go func() {
+		defer c.remindDone.Done()
+		c.pruneLoop(ctx)
+	}()
 	return nil
+}
+
+// pruneLoop deletes expired response URLs every hour (their rows are only
+// needed to answer expired_url for a while).
+func (c *Commands) pruneLoop(ctx context.Context) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if err := c.PruneResponses(ctx, time.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
+			c.log.Warn("slash commands: prune response urls", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Close stops what Start started and waits for it.

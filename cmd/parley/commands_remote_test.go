@@ -348,6 +348,13 @@ func TestCommands_ResponseURL(t *testing.T) {
 	if res := anon.do("POST", second, `{"text":"late"}`); res.Status != http.StatusNotFound || string(res.Body) != "expired_url" {
 		t.Fatalf("expired: %d %s", res.Status, res.Body)
 	}
+	// Pruned later, an expired URL is simply unknown.
+	if err := w.ts.app.commands.PruneResponses(t.Context(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if res := anon.do("POST", second, `{"text":"late"}`); res.Status != http.StatusNotFound || string(res.Body) != "no_service" {
+		t.Fatalf("pruned: %d %s", res.Status, res.Body)
+	}
 	if res := anon.do("POST", "/hooks/responses/plr_unknown", `{"text":"x"}`); res.Status != http.StatusNotFound || string(res.Body) != "no_service" {
 		t.Fatalf("unknown: %d %s", res.Status, res.Body)
 	}
