@@ -3,6 +3,7 @@ package bots
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -355,8 +356,11 @@ func (c *Commands) userArg(ctx context.Context, s string) (*channels.User, error
 	} else {
 		u, err = c.svc.UserByName(ctx, name)
 	}
-	if err != nil {
+	if errors.Is(err, channels.ErrNotFound) {
 		return nil, channels.Invalid("user_not_found", "text", "there is no user %s", s)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return u, nil
 }
@@ -371,8 +375,11 @@ func (c *Commands) channelArg(ctx context.Context, actor *channels.Actor, s stri
 	} else {
 		ch, err = c.svc.ChannelByName(ctx, actor, name)
 	}
-	if err != nil {
+	if errors.Is(err, channels.ErrNotFound) {
 		return nil, channels.Invalid("channel_not_found", "text", "there is no channel %s that you can see", s)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return ch, nil
 }
