@@ -52,28 +52,23 @@ func scanCommand(row interface{ Scan(...any) error }, c *Command) error {
 
 // commandByTrigger finds the bot-owned command with that trigger.
 func (c *Commands) commandByTrigger(ctx context.Context, trigger string) (*Command, error) {
-	var cmd Command
-	err := scanCommand(c.svc.DB().ReadRow(ctx, `SELECT `+commandColumns+` FROM commands c JOIN users u ON u.id = c.bot_id
-		WHERE c.trigger = ?`, trigger), &cmd)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, channels.NotFound("command")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load command /%s: %w", trigger, err)
-	}
-	return &cmd, nil
+	return c.loadCommand(ctx, "c.trigger = ?", trigger)
 }
 
 // command loads a command by id.
 func (c *Commands) command(ctx context.Context, id int64) (*Command, error) {
+	return c.loadCommand(ctx, "c.id = ?", id)
+}
+
+func (c *Commands) loadCommand(ctx context.Context, where string, arg any) (*Command, error) {
 	var cmd Command
 	err := scanCommand(c.svc.DB().ReadRow(ctx, `SELECT `+commandColumns+` FROM commands c JOIN users u ON u.id = c.bot_id
-		WHERE c.id = ?`, id), &cmd)
+		WHERE `+where, arg), &cmd)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, channels.NotFound("command")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load command %d: %w", id, err)
+		return nil, fmt.Errorf("load command %v: %w", arg, err)
 	}
 	return &cmd, nil
 }

@@ -200,20 +200,6 @@ func chatDelete(c *slackCall) (gin.H, error) {
 	return gin.H{"channel": channelID(ch), "ts": messageTS(m)}, nil
 }
 
-// ephemeral is the data of a message.ephemeral WebSocket frame: a message
-// only its one recipient sees, never stored.
-type ephemeral struct {
-	ChannelID   int64           `json:"channel_id"`
-	UserID      int64           `json:"user_id"`
-	ThreadID    *int64          `json:"thread_id"`
-	Text        string          `json:"text"`
-	Markup      string          `json:"markup"`
-	Attachments json.RawMessage `json:"attachments,omitempty"`
-	Blocks      json.RawMessage `json:"blocks,omitempty"`
-	TS          string          `json:"ts"`
-	CreatedAt   int64           `json:"created_at"`
-}
-
 func chatPostEphemeral(c *slackCall) (gin.H, error) {
 	if err := c.need(channels.ScopeChatWrite); err != nil {
 		return nil, err
@@ -249,7 +235,7 @@ func chatPostEphemeral(c *slackCall) (gin.H, error) {
 		return nil, slackFail("no_text")
 	}
 	now := time.Now().UnixMilli()
-	e := ephemeral{ChannelID: ch.ID, UserID: c.actor.ID, Text: text, Markup: channels.MarkupMrkdwn,
+	e := Ephemeral{ID: newEphemeralID(), ChannelID: ch.ID, UserID: c.actor.ID, Text: text, Markup: channels.MarkupMrkdwn,
 		Attachments: atts, Blocks: blocks, TS: millisTS(now), CreatedAt: now}
 	if tid, err := c.threadID(); err != nil {
 		return nil, err
