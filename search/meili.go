@@ -21,8 +21,9 @@ import (
 //   - Only the last word of a query is prefix-matched, so Search moves a
 //     prefix term (word*) to the end of q; with several prefix terms only
 //     the last one is a prefix, the others match as whole words.
-//   - A query of only negated terms relies on Meilisearch (1.2 and later)
-//     returning every document without those words.
+//   - Negated terms need Meilisearch 1.8 or later. A query of only
+//     negated terms relies on Meilisearch returning every document
+//     (within the filter) without those words.
 //   - Results end at the index's pagination.maxTotalHits (1000 by
 //     default): a page past it comes back empty.
 type Meili struct {
