@@ -9,6 +9,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/search"
 	"github.com/parley-chat/parley/webhooks"
 )
 
@@ -46,6 +47,10 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 		return nil, err
 	}
 	if err := db.Migrate(ctx, "webhooks", webhooks.Migrations()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.Migrate(ctx, "search", search.Migrations()); err != nil {
 		db.Close()
 		return nil, err
 	}

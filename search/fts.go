@@ -1,0 +1,439 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/parley-chat/parley/channels"
+)
+
+// FTS is the built-in backend: an SQLite FTS5 index in Parley's own
+// database (tables from Migrations).
+//
+// Tokenization. FTS5's unicode61 tokenizer (remove_diacritics 2) folds
+// case and diacritics (café = Cafe) and splits words at punctuation, so
+// build_id is indexed as "build" "id". Two additions on top of it, both
+// done here in Go when a document is written and again when a query is
+// compiled, so both sides agree:
+//
+//   - body: the text with a zero-width space (U+200B, a separator for
+//     unicode61) between CJK characters, which have no spaces between
+//     words. Each character becomes a token, and a CJK word in a query
+//     becomes the phrase of its characters: 東京 finds 東京タワー. The
+//     zero-width spaces are removed from snippets.
+//   - idents: the identifier-like words of the text (letters and digits
+//     joined by _ - . / :, such as api-gateway, v1.2.3, src/app/main.go)
+//     kept whole: their separators are mapped to private-use characters,
+//     which unicode61 keeps inside tokens.
+//
+// Matching. Every query word is quoted before it reaches MATCH, so user
+// text is never FTS5 syntax. A word becomes body:"word" — a word with
+// separators thereby becomes the phrase of its parts — or, when it is an
+// identifier, (body:"build_id" OR idents:"build<U+E010>id"), so the whole
+// identifier ranks higher than its parts appearing apart. word* adds FTS5's
+// prefix *, phrases stay phrases, and excluded terms become
+// "positive NOT (neg1 OR neg2)". A query with only excluded terms matches
+// every document passing the filters whose id is not in the MATCH of the
+// excluded terms. Filters and the permission are SQL conditions on
+// search_docs in the same statement.
+//
+// Ranking. SortRelevance orders by
+//
+//	bm25(body 1.0, idents 0.5) × (0.5 + 0.5 / (1 + age / 90 days))
+//
+// bm25 is negative (lower is better), so the factor, which goes from 1 for
+// a message posted now to 0.75 at 90 days and toward 0.5 for old ones,
+// lets recency reorder results of similar relevance without burying an
+// old exact match under recent weak ones. Ties go to the newer id.
+// SortNewest (and any query without words) orders by created_at, then id,
+// newest first.
+type FTS struct {
+	db *channels.DB
+	// now is the clock for the recency part of ranking.
+	now func() time.Time
+}
+
+// NewFTS returns the FTS5 backend over db, whose "search" migrations must
+// have been applied.
+func NewFTS(db *channels.DB) (*FTS, error) {
+	var n int
+	if err := db.ReadRow(context.Background(), `SELECT count(*) FROM sqlite_master WHERE name = 'search_fts'`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("open fts index: %w", err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("open fts index: table search_fts missing (apply the search migrations)")
+	}
+	return &FTS{db: db, now: time.Now}, nil
+}
+
+// Name implements Index.
+func (f *FTS) Name() string { return "fts5" }
+
+const (
+	ftsDeleteOld = `INSERT INTO search_fts (search_fts, rowid, body, idents)
+		SELECT 'delete', id, body, idents FROM search_docs WHERE id = ?`
+	ftsInsertDoc = `INSERT OR REPLACE INTO search_docs
+		(id, channel_id, channel_public, user_id, is_bot, is_thread, created_at, has_link, has_file, has_reaction, body, idents)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	ftsInsertText = `INSERT INTO search_fts (rowid, body, idents) VALUES (?, ?, ?)`
+	ftsDeleteDoc  = `DELETE FROM search_docs WHERE id = ?`
+)
+
+// Upsert implements Index: each document replaces the one with its id, all
+// in one write.
+func (f *FTS) Upsert(ctx context.Context, docs []Document) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	err := f.db.Write(ctx, func(tx *channels.Tx) error {
+		for _, d := range docs {
+			body, idents := cjkSpaced(d.Text), identifiers(d.Text)
+			// External content: the index forgets the old text by being
+			// given it again.
+			if _, err := tx.Exec(ftsDeleteOld, d.ID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ftsInsertDoc, d.ID, d.ChannelID, d.ChannelPublic, d.UserID, d.IsBot, d.IsThread,
+				d.CreatedAt, d.HasLink, d.HasFile, d.HasReaction, body, idents); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ftsInsertText, d.ID, body, idents); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("index %d documents: %w", len(docs), err)
+	}
+	return nil
+}
+
+// Delete implements Index.
+func (f *FTS) Delete(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := f.db.Write(ctx, func(tx *channels.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.Exec(ftsDeleteOld, id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ftsDeleteDoc, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("remove %d documents from the index: %w", len(ids), err)
+	}
+	return nil
+}
+
+// Reset implements Index.
+func (f *FTS) Reset(ctx context.Context) error {
+	err := f.db.Write(ctx, func(tx *channels.Tx) error {
+		if _, err := tx.Exec(`INSERT INTO search_fts (search_fts) VALUES ('delete-all')`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM search_docs`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reset the index: %w", err)
+	}
+	return nil
+}
+
+// Default and largest page sizes.
+const (
+	defaultLimit = 20
+	maxLimit     = 1000
+)
+
+// recencyScale is the age (ms) at which the recency factor is 0.75.
+const recencyScale = 90 * 24 * time.Hour / time.Millisecond
+
+// Search implements Index.
+func (f *FTS) Search(ctx context.Context, q Query) (Results, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	if limit > maxLimit {
+		limit = maxLimit
+	}
+	offset := max(q.Offset, 0)
+
+	match, exclude := compileMatch(q.Terms)
+	var sb strings.Builder
+	var args []any
+	if match != "" {
+		sb.WriteString(`SELECT d.id, snippet(search_fts, 0, ?, ?, '…', 16)
+FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
+WHERE search_fts MATCH ?`)
+		args = append(args, MarkStart, MarkEnd, match)
+	} else {
+		sb.WriteString(`SELECT d.id, substr(d.body, 1, 400) FROM search_docs d WHERE 1`)
+		if exclude != "" {
+			sb.WriteString(` AND d.id NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)`)
+			args = append(args, exclude)
+		}
+	}
+	args = appendFilter(&sb, args, q.Filter)
+	if match != "" && q.Sort != SortNewest {
+		sb.WriteString(` ORDER BY bm25(search_fts, 1.0, 0.5) * (0.5 + 0.5 / (1.0 + max(0, ? - d.created_at) / ?)) , d.id DESC`)
+		args = append(args, f.now().UnixMilli(), float64(recencyScale))
+	} else {
+		sb.WriteString(` ORDER BY d.created_at DESC, d.id DESC`)
+	}
+	sb.WriteString(` LIMIT ? OFFSET ?`)
+	args = append(args, limit+1, offset)
+
+	rows, err := f.db.Reader.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return Results{}, fmt.Errorf("search the fts index: %w", err)
+	}
+	defer rows.Close()
+	res := Results{Hits: make([]Hit, 0, limit)}
+	for rows.Next() {
+		var h Hit
+		var snip sql.NullString
+		if err := rows.Scan(&h.ID, &snip); err != nil {
+			return Results{}, fmt.Errorf("search the fts index: %w", err)
+		}
+		if len(res.Hits) == limit {
+			res.More = true
+			break
+		}
+		if match != "" {
+			h.Snippet = cleanSnippet(snip.String)
+		} else {
+			h.Snippet = leadingWords(cleanSnippet(snip.String), 24)
+		}
+		res.Hits = append(res.Hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return Results{}, fmt.Errorf("search the fts index: %w", err)
+	}
+	return res, nil
+}
+
+// appendFilter adds the filter's conditions, the permission first. Id lists
+// travel as one JSON array each, so the statement text depends only on
+// which filters are present.
+func appendFilter(sb *strings.Builder, args []any, fl Filter) []any {
+	sb.WriteString(` AND (d.channel_public = 1 OR d.channel_id IN (SELECT value FROM json_each(?)))`)
+	args = append(args, idList(fl.Readable))
+	if len(fl.FromUserIDs) > 0 {
+		sb.WriteString(` AND d.user_id IN (SELECT value FROM json_each(?))`)
+		args = append(args, idList(fl.FromUserIDs))
+	}
+	if len(fl.ChannelIDs) > 0 {
+		sb.WriteString(` AND d.channel_id IN (SELECT value FROM json_each(?))`)
+		args = append(args, idList(fl.ChannelIDs))
+	}
+	if fl.Before != 0 {
+		sb.WriteString(` AND d.created_at < ?`)
+		args = append(args, fl.Before)
+	}
+	if fl.After != 0 {
+		sb.WriteString(` AND d.created_at >= ?`)
+		args = append(args, fl.After)
+	}
+	for _, flag := range []struct {
+		on  bool
+		sql string
+	}{
+		{fl.HasLink, ` AND d.has_link = 1`},
+		{fl.HasFile, ` AND d.has_file = 1`},
+		{fl.HasReaction, ` AND d.has_reaction = 1`},
+		{fl.IsThread, ` AND d.is_thread = 1`},
+		{fl.IsBot, ` AND d.is_bot = 1`},
+	} {
+		if flag.on {
+			sb.WriteString(flag.sql)
+		}
+	}
+	return args
+}
+
+func idList(ids []int64) string {
+	if len(ids) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
+
+// compileMatch turns terms into an FTS5 MATCH expression for the wanted
+// terms ("" when there are none) and one for the excluded terms alone,
+// used when nothing is wanted ("" otherwise, since match then holds the NOT).
+func compileMatch(terms []Term) (match, exclude string) {
+	var pos, neg []string
+	for _, t := range terms {
+		e := termExpr(t)
+		if e == "" {
+			continue
+		}
+		if t.Negated {
+			neg = append(neg, e)
+		} else {
+			pos = append(pos, e)
+		}
+	}
+	if len(pos) == 0 {
+		return "", strings.Join(neg, " OR ")
+	}
+	match = strings.Join(pos, " AND ")
+	if len(neg) > 0 {
+		match = "(" + match + ") NOT (" + strings.Join(neg, " OR ") + ")"
+	}
+	return match, ""
+}
+
+// termExpr is one term's MATCH expression, every piece of user text quoted.
+func termExpr(t Term) string {
+	if !hasWordChar(t.Text) {
+		return ""
+	}
+	star := ""
+	if t.Prefix && !t.Phrase {
+		star = "*"
+	}
+	body := "body:" + quoteFTS(cjkSpaced(t.Text)) + star
+	if t.Phrase {
+		return body
+	}
+	word := strings.TrimFunc(t.Text, isIdentSep)
+	if id := identifiers(word); id != "" && !strings.Contains(id, " ") && len([]rune(id)) == len([]rune(word)) {
+		return "(" + body + " OR idents:" + quoteFTS(id) + star + ")"
+	}
+	return body
+}
+
+func quoteFTS(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// isCJK reports whether r is written without spaces between words.
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+const zwsp = '\u200B'
+
+// cjkSpaced puts a zero-width space between a CJK character and any
+// neighbouring character that is not a space.
+func cjkSpaced(s string) string {
+	hasCJK := false
+	for _, r := range s {
+		if isCJK(r) {
+			hasCJK = true
+			break
+		}
+	}
+	if !hasCJK {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) * 2)
+	prev := rune(-1)
+	for _, r := range s {
+		if prev >= 0 && (isCJK(r) || isCJK(prev)) && !unicode.IsSpace(r) && !unicode.IsSpace(prev) {
+			b.WriteRune(zwsp)
+		}
+		b.WriteRune(r)
+		prev = r
+	}
+	return b.String()
+}
+
+// identSeps maps the separators inside identifiers to private-use
+// characters, which unicode61 treats as part of a token.
+var identSeps = map[rune]rune{'_': '\uE010', '-': '\uE011', '.': '\uE012', '/': '\uE013', ':': '\uE014'}
+
+func isIdentSep(r rune) bool { _, ok := identSeps[r]; return ok }
+
+func isIdentChar(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || isIdentSep(r)
+}
+
+// identifiers returns the identifier-like words of s (letters and digits
+// joined by separators, without the separators at either end), their
+// separators mapped, space-separated.
+func identifiers(s string) string {
+	var out []string
+	rs := []rune(s)
+	for i := 0; i < len(rs); {
+		if !isIdentChar(rs[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(rs) && isIdentChar(rs[j]) {
+			j++
+		}
+		word := rs[i:j]
+		i = j
+		for len(word) > 0 && isIdentSep(word[0]) {
+			word = word[1:]
+		}
+		for len(word) > 0 && isIdentSep(word[len(word)-1]) {
+			word = word[:len(word)-1]
+		}
+		inner := false
+		for _, r := range word {
+			if isIdentSep(r) {
+				inner = true
+				break
+			}
+		}
+		if !inner {
+			continue
+		}
+		mapped := make([]rune, len(word))
+		for k, r := range word {
+			if m, ok := identSeps[r]; ok {
+				r = m
+			}
+			mapped[k] = r
+		}
+		out = append(out, string(mapped))
+	}
+	return strings.Join(out, " ")
+}
+
+// cleanSnippet removes the zero-width spaces added between CJK characters,
+// joining the marks of neighbouring matched characters.
+func cleanSnippet(s string) string {
+	if !strings.ContainsRune(s, zwsp) {
+		return s
+	}
+	s = strings.ReplaceAll(s, MarkEnd+string(zwsp)+MarkStart, "")
+	return strings.ReplaceAll(s, string(zwsp), "")
+}
+
+// leadingWords returns about the first n words of s.
+func leadingWords(s string, n int) string {
+	words := 0
+	inWord := false
+	for i, r := range s {
+		if unicode.IsSpace(r) {
+			if inWord {
+				words++
+				if words == n {
+					return s[:i] + "…"
+				}
+			}
+			inWord = false
+			continue
+		}
+		inWord = true
+	}
+	return s
+}
