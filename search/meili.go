@@ -18,9 +18,13 @@ import (
 //
 // Differences from the FTS5 backend, which come from Meilisearch itself:
 //   - Words are typo tolerant (one typo from 5 letters, two from 9).
-//   - Only the last word of a query is prefix-matched, so Search moves a
-//     prefix term (word*) to the end of q; with several prefix terms only
-//     the last one is a prefix, the others match as whole words.
+//   - Meilisearch prefix-matches the last word of q when nothing follows
+//     it. Search moves a prefix term (word*) to the end of q; with several
+//     prefix terms only the last one is a prefix, the others match as
+//     whole words. Without one, q ends with a space, so that its last word
+//     matches whole, as in FTS5.
+//   - A negated prefix (-word*) excludes only the whole word: Meilisearch
+//     negates exact words.
 //   - Negated terms need Meilisearch 1.8 or later. A query of only
 //     negated terms relies on Meilisearch returning every document
 //     (within the filter) without those words.
@@ -231,7 +235,9 @@ func meiliSearchRequest(q Query) *meilisearch.SearchRequest {
 // meiliQ builds the q string: negated terms first (-word, -"a phrase"),
 // then plain words and "phrases" in order, then prefix words, so that a
 // prefix word is the query's last word, the only one Meilisearch
-// prefix-matches.
+// prefix-matches. With no prefix word, a trailing space keeps Meilisearch
+// from prefix-matching the last plain word (it does so only when no
+// token, separators included, follows the word).
 func meiliQ(terms []Term) string {
 	var neg, pos, prefix []string
 	for _, t := range terms {
@@ -248,7 +254,11 @@ func meiliQ(terms []Term) string {
 			pos = append(pos, s)
 		}
 	}
-	return strings.Join(append(append(neg, pos...), prefix...), " ")
+	q := strings.Join(append(append(neg, pos...), prefix...), " ")
+	if len(prefix) == 0 && len(pos) > 0 {
+		q += " "
+	}
+	return q
 }
 
 // meiliTerm writes one term without its sign: a word as itself, a phrase
