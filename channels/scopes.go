@@ -26,6 +26,7 @@ const (
 	ScopeFilesWrite         = "files:write"
 	ScopeFilesRead          = "files:read"
 	ScopeCommands           = "commands"
+	ScopeSearchRead         = "search:read" // search the channels the bot can read
 )
 
 // AllScopes lists every scope, in documentation order.
@@ -33,7 +34,7 @@ var AllScopes = []string{
 	ScopeChatWrite, ScopeChatWritePublic, ScopeChatWriteCustomize, ScopeChannelsRead, ScopeChannelsHistory,
 	ScopeChannelsJoin, ScopeChannelsManage, ScopeGroupsRead, ScopeGroupsHistory, ScopeIMWrite, ScopeIMHistory,
 	ScopeReactionsRead, ScopeReactionsWrite, ScopeUsersRead, ScopeUsersReadEmail, ScopeFilesWrite, ScopeFilesRead,
-	ScopeCommands,
+	ScopeCommands, ScopeSearchRead,
 }
 
 // ValidScope reports whether s names a scope.

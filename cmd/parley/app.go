@@ -29,6 +29,10 @@ type app struct {
 	// commands runs slash commands and delivers reminders; started by
 	// newRouter.
 	commands *bots.Commands
+	// indexer keeps the search index in step with the messages (started by
+	// newRouter; parley reindex uses it unstarted); search answers queries.
+	indexer *search.Indexer
+	search  *search.Service
 }
 
 // openApp opens the data folder, applies every package's migrations (core
@@ -67,11 +71,19 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 	incoming := webhooks.NewIncomingService(svc, webhooks.IncomingOptions{
 		Limiter: channels.NewRateLimiter(cfg.IncomingWebhookRate, cfg.IncomingWebhookBurst),
 	})
-	return &app{cfg: cfg, log: logger, db: db, svc: svc, bots: b, incoming: incoming}, nil
+	index, err := openIndex(ctx, cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	indexer := search.NewIndexer(svc, index, logger)
+	return &app{cfg: cfg, log: logger, db: db, svc: svc, bots: b, incoming: incoming,
+		indexer: indexer, search: search.NewService(svc, indexer)}, nil
 }
 
 // Close disconnects realtime clients and closes the database.
 func (a *app) Close() error {
+	a.indexer.Close()
 	if a.commands != nil {
 		a.commands.Close()
 	}

@@ -589,6 +589,7 @@ func TestAuthz_Matrix(t *testing.T) {
 	rows := append(authzRoutes(), authzIncomingRoutes()...)
 	rows = append(rows, authzOutgoingRoutes()...)
 	rows = append(rows, authzCommandRoutes()...)
+	rows = append(rows, authzSearchRoutes()...)
 
 	// Every registered route has a row, and every row a registered route.
 	// The server's own engine: a second router would start a second hub

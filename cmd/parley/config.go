@@ -52,8 +52,12 @@ type Config struct {
 	WebhookRetryFor time.Duration
 	// CommandTimeout is how long a bot's app has to answer a slash command.
 	CommandTimeout time.Duration
-	LogFormat      string
-	LogLevel       string
+	// MeiliURL selects the Meilisearch search backend (empty: SQLite FTS5);
+	// MeiliKey is its API key.
+	MeiliURL  string
+	MeiliKey  string
+	LogFormat string
+	LogLevel  string
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
@@ -176,6 +180,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	duration(&c.WebhookRetryBackoff, "webhook-retry-backoff", "first retry delay of an outgoing webhook delivery (doubles per attempt, with jitter)")
 	duration(&c.CommandTimeout, "command-timeout", "how long a bot's app has to answer a slash command before the user is told it timed out")
 	duration(&c.WebhookRetryFor, "webhook-retry-for", "how long an outgoing webhook delivery is retried; a subscription failing every delivery that long is disabled")
+	str(&c.MeiliURL, "meili-url", "Meilisearch URL (http://host:7700) to search with instead of the built-in SQLite FTS5")
+	str(&c.MeiliKey, "meili-key", "Meilisearch API key")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	return errors.Join(errs...)
@@ -256,7 +262,11 @@ func (c *Config) validate() error {
 // print writes the effective configuration, one setting a line.
 func (c *Config) print(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
-		fmt.Fprintf(w, "%-18s %-26s %s\n", f.Name, envName(f.Name), f.Value.String())
+		value := f.Value.String()
+		if f.Name == "meili-key" && value != "" {
+			value = "(set)" // a secret: never printed
+		}
+		fmt.Fprintf(w, "%-18s %-26s %s\n", f.Name, envName(f.Name), value)
 	})
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/search"
 	"github.com/parley-chat/parley/ui"
 	"github.com/parley-chat/parley/webhooks"
 )
@@ -76,7 +77,14 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	if err := mountOutgoing(a, sender, core, api, metrics); err != nil {
 		return nil, err
 	}
-	a.commands = bots.NewCommands(a.svc, a.bots, hub, a.log, bots.CommandsOptions{PublicURL: publicURL, Timeout: a.cfg.CommandTimeout, Sender: sender})
+	if err := a.indexer.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	metrics.watchSearch(a.indexer)
+	search.NewHandler(a.search, core, a.log).Routes(api)
+	api.GET("/admin/status", core.RequireAuth, adminStatus(a))
+	a.commands = bots.NewCommands(a.svc, a.bots, hub, a.log, bots.CommandsOptions{PublicURL: publicURL, Timeout: a.cfg.CommandTimeout,
+		Sender: sender, Search: searchMessages(a.search)})
 	if err := a.commands.Start(context.Background()); err != nil {
 		return nil, err
 	}
@@ -220,6 +228,32 @@ func (m *metrics) watchOutgoing(out *webhooks.Outgoing) {
 // observeWebhookAttempt records one outgoing webhook delivery attempt.
 func (m *metrics) observeWebhookAttempt(result string, latency time.Duration) {
 	m.webhookAttempts.WithLabelValues(result).Observe(latency.Seconds())
+}
+
+// watchSearch exports the search indexer's progress.
+func (m *metrics) watchSearch(ix *search.Indexer) {
+	status := func(pick func(search.Status) float64) func() float64 {
+		return func() float64 {
+			st, err := ix.Status(context.Background())
+			if err != nil {
+				return math.NaN()
+			}
+			return pick(st)
+		}
+	}
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_search_index_lag_events", Help: "Event-log entries the search indexer has not indexed yet."},
+			status(func(st search.Status) float64 { return float64(st.Lag) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_search_index_failing", Help: "1 while the search indexer's last attempt failed (it retries with backoff)."},
+			status(func(st search.Status) float64 {
+				if st.LastError != "" {
+					return 1
+				}
+				return 0
+			})),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "parley_search_indexed_documents_total", Help: "Documents written to the search index since start."},
+			status(func(st search.Status) float64 { return float64(st.Indexed) })),
+	)
 }
 
 // watchHub exports the realtime gateway's numbers.

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/search"
+)
+
+// openIndex builds the search index the configuration names: Meilisearch
+// when --meili-url is set, otherwise SQLite FTS5 in the same database.
+func openIndex(ctx context.Context, cfg Config, db *channels.DB) (search.Index, error) {
+	if cfg.MeiliURL != "" {
+		return search.NewMeili(ctx, cfg.MeiliURL, cfg.MeiliKey)
+	}
+	return search.NewFTS(db)
+}
+
+// searchMessages adapts the search service to the /search command.
+func searchMessages(s *search.Service) func(ctx context.Context, actor *channels.Actor, query string, limit int) ([]channels.Message, error) {
+	return func(ctx context.Context, actor *channels.Actor, query string, limit int) ([]channels.Message, error) {
+		results, _, err := s.Search(ctx, actor, query, search.SortRelevance, "", limit)
+		if err != nil {
+			return nil, err
+		}
+		msgs := make([]channels.Message, len(results))
+		for i, r := range results {
+			msgs[i] = r.Message
+		}
+		return msgs, nil
+	}
+}
+
+// adminStatus is GET /api/v1/admin/status: how the background work is
+// doing (search indexing, outgoing webhooks, realtime), for admins.
+func adminStatus(a *app) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !channels.ActorFrom(c).IsAdmin {
+			channels.WriteError(c, a.log, channels.Forbidden("admin_only", "only an admin can do that"))
+			return
+		}
+		ctx := c.Request.Context()
+		indexing, err := a.indexer.Status(ctx)
+		if err != nil {
+			channels.WriteError(c, a.log, err)
+			return
+		}
+		out := gin.H{"search": indexing}
+		if a.outgoing != nil {
+			st, err := a.outgoing.Stats(ctx)
+			if err != nil {
+				channels.WriteError(c, a.log, err)
+				return
+			}
+			out["outgoing_webhooks"] = gin.H{"pending": st.Pending, "lag": st.Lag}
+		}
+		if a.hub != nil {
+			st := a.hub.Stats()
+			out["realtime"] = gin.H{"connections": st.Connections, "dispatched_seq": st.Dispatched, "slow_closed": st.SlowClosed}
+		}
+		c.JSON(http.StatusOK, out)
+	}
+}

@@ -1,0 +1,130 @@
+package search
+
+import (
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/parley-chat/parley/channels"
+)
+
+// linkPattern finds what has:link means: a URL in the text (Markdown and
+// Slack's <url|label> both contain one).
+var linkPattern = regexp.MustCompile(`(?i)\b(https?|ftp)://[^\s<>|]+`)
+
+// DocumentOf builds the index document of a message: its text with the
+// text inside attachments and blocks and its file names, and the facts the
+// query language filters on.
+func DocumentOf(m channels.IndexedMessage) Document {
+	parts := []string{m.Text}
+	parts = append(parts, attachmentTexts(m.Attachments)...)
+	parts = append(parts, blockTexts(m.Blocks)...)
+	parts = append(parts, m.FileNames...)
+	text := strings.TrimSpace(strings.Join(nonEmpty(parts), "\n"))
+	links := linkPattern.MatchString(text) || hasAttachmentLink(m.Attachments)
+	return Document{
+		ID:            m.ID,
+		ChannelID:     m.ChannelID,
+		ChannelPublic: m.ChannelKind == channels.ChannelPublic,
+		UserID:        m.UserID,
+		IsBot:         m.UserKind == channels.KindBot,
+		IsThread:      m.ThreadID != 0 || m.ReplyCount > 0,
+		Text:          text,
+		CreatedAt:     m.CreatedAt,
+		HasLink:       links,
+		HasFile:       len(m.FileNames) > 0,
+		HasReaction:   m.HasReaction,
+	}
+}
+
+func nonEmpty(ss []string) []string {
+	out := ss[:0]
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// attachment holds the text-bearing fields of a legacy attachment.
+type attachment struct {
+	Pretext    string `json:"pretext"`
+	AuthorName string `json:"author_name"`
+	Title      string `json:"title"`
+	TitleLink  string `json:"title_link"`
+	Text       string `json:"text"`
+	Fallback   string `json:"fallback"`
+	Footer     string `json:"footer"`
+	Fields     []struct {
+		Title string `json:"title"`
+		Value string `json:"value"`
+	} `json:"fields"`
+}
+
+func attachmentTexts(raw json.RawMessage) []string {
+	var atts []attachment
+	if len(raw) == 0 || json.Unmarshal(raw, &atts) != nil {
+		return nil
+	}
+	var out []string
+	for _, a := range atts {
+		out = append(out, a.Pretext, a.AuthorName, a.Title, a.Text, a.Footer)
+		for _, f := range a.Fields {
+			out = append(out, f.Title, f.Value)
+		}
+		if a.Text == "" && a.Title == "" {
+			out = append(out, a.Fallback) // the only text some senders give
+		}
+	}
+	return out
+}
+
+func hasAttachmentLink(raw json.RawMessage) bool {
+	var atts []attachment
+	if len(raw) == 0 || json.Unmarshal(raw, &atts) != nil {
+		return false
+	}
+	for _, a := range atts {
+		if a.TitleLink != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// blockTexts collects every "text" string in Block Kit JSON, wherever it
+// is nested (section text, fields, context elements, rich text).
+func blockTexts(raw json.RawMessage) []string {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys) // the same text for the same blocks, every time
+			for _, k := range keys {
+				child := t[k]
+				if s, ok := child.(string); ok && k == "text" {
+					out = append(out, s)
+					continue
+				}
+				walk(child)
+			}
+		case []any:
+			for _, child := range t {
+				walk(child)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
