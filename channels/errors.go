@@ -16,6 +16,9 @@ var (
 	ErrRateLimited     = errors.New("rate limited")
 	ErrTooLarge        = errors.New("too large")
 	ErrGone            = errors.New("gone")
+	// ErrUnavailable is a dependency that is down for now (a search
+	// backend): 503, worth retrying later.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Error is a client-safe error: a stable machine code, a sentence safe to
@@ -52,6 +55,11 @@ func newErr(kind error, code, message string) error {
 // NotFound is the 404 for a resource the caller cannot see.
 func NotFound(what string) error {
 	return newErr(ErrNotFound, what+"_not_found", what+" not found")
+}
+
+// Unavailable is the 503 for a dependency that is down for now.
+func Unavailable(code, message string) error {
+	return newErr(ErrUnavailable, code, message)
 }
 
 // Forbidden is the 403 for a known resource the caller may not change.
@@ -117,6 +125,8 @@ func statusOf(kind error) int {
 		return http.StatusRequestEntityTooLarge
 	case ErrGone:
 		return http.StatusGone
+	case ErrUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

@@ -91,6 +91,9 @@ func (s *Service) Search(ctx context.Context, actor *channels.Actor, query, sort
 		return []Result{}, "", nil
 	}
 	res, err := s.indexer.Index().Search(ctx, Query{Terms: parsed.Terms, Filter: filter, Sort: sort, Offset: offset, Limit: limit})
+	if errors.Is(err, ErrUnavailable) {
+		return nil, "", channels.Unavailable("search_unavailable", "search is unavailable for now; try again shortly")
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("search: %w", err)
 	}

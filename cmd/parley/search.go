@@ -14,7 +14,11 @@ import (
 // when --meili-url is set, otherwise SQLite FTS5 in the same database.
 func openIndex(ctx context.Context, cfg Config, db *channels.DB) (search.Index, error) {
 	if cfg.MeiliURL != "" {
-		return search.NewMeili(ctx, cfg.MeiliURL, cfg.MeiliKey)
+		// Opened when first used, so that a Meilisearch still starting
+		// does not keep the workspace from starting: the indexer retries.
+		return search.NewLazy("meilisearch", func(ctx context.Context) (search.Index, error) {
+			return search.NewMeili(ctx, cfg.MeiliURL, cfg.MeiliKey)
+		}), nil
 	}
 	return search.NewFTS(db)
 }

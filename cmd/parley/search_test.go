@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -231,5 +232,46 @@ func TestSearch_CommandAndStatus(t *testing.T) {
 	metrics := string(ts.anon().do("GET", "/metrics", nil).Body)
 	if !strings.Contains(metrics, "parley_search_index_lag_events 0") {
 		t.Errorf("/metrics lacks the search lag")
+	}
+}
+
+// A Meilisearch that cannot be reached neither keeps the workspace from
+// starting nor stops posting: searches answer 503 and the status says why.
+func TestSearch_MeilisearchUnreachable(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	ts := newTestServer(t, func(c *Config) { c.MeiliURL = deadURL })
+	ana := ts.signup("ana")
+	ch := ana.createChannel("general", false)
+	ana.post(ch.ID, "still posting", 0)
+	wantError(t, ana.do("GET", "/api/v1/search?q=posting", nil), http.StatusServiceUnavailable, "search_unavailable")
+	waitFor(t, "the indexing failure in the status", func() bool {
+		var status struct {
+			Search search.Status `json:"search"`
+		}
+		ana.mustJSON(http.StatusOK, "GET", "/api/v1/admin/status", nil, &status)
+		return status.Search.Backend == "meilisearch" && status.Search.LastError != "" && status.Search.Lag > 0
+	})
+}
+
+func TestCLI_Reindex(t *testing.T) {
+	dir := t.TempDir()
+	ts := newTestServer(t, func(c *Config) { c.DataDir = dir })
+	ana := ts.signup("ana")
+	ch := ana.createChannel("general", false)
+	for i := range 3 {
+		ana.post(ch.ID, fmt.Sprintf("rebuild me %d", i), 0)
+	}
+	ts.waitIndexed()
+	var stdout, stderr strings.Builder
+	if err := run(t.Context(), []string{"reindex", "--data-dir", dir}, strings.NewReader(""), &stdout, &stderr); err != nil {
+		t.Fatalf("reindex: %v; stderr: %s", err, stderr.String())
+	}
+	if got := stdout.String(); got != "reindexed 3 messages into fts5\n" {
+		t.Fatalf("stdout %q", got)
+	}
+	if got := ana.searchIDs("rebuild"); len(got) != 3 {
+		t.Fatalf("after reindexing while serving: %v", got)
 	}
 }
