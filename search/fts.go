@@ -157,6 +157,13 @@ const (
 	maxLimit     = 1000
 )
 
+// relevanceWindow is how many matches, the newest that pass the filters,
+// relevance ranking considers. Scoring every match of a common word in a
+// million messages would take far longer than a search should, and with
+// the recency blend an older match rarely belongs on the first pages.
+// Newest-first sorting is exact over all matches.
+const relevanceWindow = 10000
+
 // recencyScale is the age (ms) at which the recency factor is 0.75.
 const recencyScale = 90 * 24 * time.Hour / time.Millisecond
 
@@ -174,27 +181,50 @@ func (f *FTS) Search(ctx context.Context, q Query) (Results, error) {
 	match, exclude := compileMatch(q.Terms)
 	var sb strings.Builder
 	var args []any
-	if match != "" {
-		sb.WriteString(`SELECT d.id, snippet(search_fts, 0, ?, ?, '…', 16)
-FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
-WHERE search_fts MATCH ?`)
-		args = append(args, MarkStart, MarkEnd, match)
-	} else {
+	switch {
+	case match != "" && q.Sort != SortNewest:
+		// Rank the newest relevanceWindow matches that pass the filters
+		// (FTS5 walks its doclists by rowid, newest first, and stops
+		// there), then make snippets for the page only: snippet() is the
+		// costly part, so it must not run for every match.
+		sb.WriteString(`WITH cand AS MATERIALIZED (
+	SELECT d.id AS id, d.created_at AS created_at, bm25(search_fts, 1.0, 0.5) AS score
+	FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
+	WHERE search_fts MATCH ?`)
+		args = append(args, match)
+		args = appendFilter(&sb, args, q.Filter)
+		sb.WriteString(` ORDER BY search_fts.rowid DESC LIMIT ?),
+top AS MATERIALIZED (
+	SELECT id, score * (0.5 + 0.5 / (1.0 + max(0, ? - created_at) / ?)) AS rank
+	FROM cand ORDER BY rank, id DESC LIMIT ? OFFSET ?)
+SELECT top.id, snippet(search_fts, 0, ?, ?, '…', 16)
+FROM top CROSS JOIN search_fts ON search_fts.rowid = top.id
+WHERE search_fts MATCH ? ORDER BY top.rank, top.id DESC`)
+		args = append(args, relevanceWindow, f.now().UnixMilli(), float64(recencyScale), limit+1, offset,
+			MarkStart, MarkEnd, match)
+	case match != "":
+		sb.WriteString(`WITH top AS MATERIALIZED (
+	SELECT d.id AS id, d.created_at AS created_at
+	FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
+	WHERE search_fts MATCH ?`)
+		args = append(args, match)
+		args = appendFilter(&sb, args, q.Filter)
+		sb.WriteString(` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?)
+SELECT top.id, snippet(search_fts, 0, ?, ?, '…', 16)
+FROM top CROSS JOIN search_fts ON search_fts.rowid = top.id
+WHERE search_fts MATCH ? ORDER BY top.created_at DESC, top.id DESC`)
+		args = append(args, limit+1, offset, MarkStart, MarkEnd, match)
+	default:
+		// No wanted words: filters only, newest first.
 		sb.WriteString(`SELECT d.id, substr(d.body, 1, 400) FROM search_docs d WHERE 1`)
 		if exclude != "" {
 			sb.WriteString(` AND d.id NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)`)
 			args = append(args, exclude)
 		}
+		args = appendFilter(&sb, args, q.Filter)
+		sb.WriteString(` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?`)
+		args = append(args, limit+1, offset)
 	}
-	args = appendFilter(&sb, args, q.Filter)
-	if match != "" && q.Sort != SortNewest {
-		sb.WriteString(` ORDER BY bm25(search_fts, 1.0, 0.5) * (0.5 + 0.5 / (1.0 + max(0, ? - d.created_at) / ?)) , d.id DESC`)
-		args = append(args, f.now().UnixMilli(), float64(recencyScale))
-	} else {
-		sb.WriteString(` ORDER BY d.created_at DESC, d.id DESC`)
-	}
-	sb.WriteString(` LIMIT ? OFFSET ?`)
-	args = append(args, limit+1, offset)
 
 	rows, err := f.db.Reader.QueryContext(ctx, sb.String(), args...)
 	if err != nil {

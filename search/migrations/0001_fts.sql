@@ -33,5 +33,7 @@ CREATE INDEX search_docs_user_created ON search_docs (user_id, created_at);
 CREATE VIRTUAL TABLE search_fts USING fts5(
 	body, idents,
 	content = 'search_docs', content_rowid = 'id',
+	-- Prefix indexes make short prefix queries (de*, dep*) one doclist read.
+	prefix = '2 3',
 	tokenize = 'unicode61 remove_diacritics 2'
 );
