@@ -13,7 +13,8 @@ import (
 )
 
 // FTS is the built-in backend: an SQLite FTS5 index in Parley's own
-// database (tables from Migrations).
+// database (tables from Migrations: search_docs for the filters,
+// search_text for the text, search_fts the full-text index over it).
 //
 // Tokenization. FTS5's unicode61 tokenizer (remove_diacritics 2) folds
 // case and diacritics (café = Cafe) and splits words at punctuation, so
@@ -50,8 +51,9 @@ import (
 // a message posted now to 0.75 at 90 days and toward 0.5 for old ones,
 // lets recency reorder results of similar relevance without burying an
 // old exact match under recent weak ones. Ties go to the newer id.
-// SortNewest (and any query without words) orders by created_at, then id,
-// newest first.
+// Relevance ranks the newest relevanceWindow matches that pass the
+// filters (see there). SortNewest (and any query without words) orders by
+// created_at, then id, newest first.
 type FTS struct {
 	db *channels.DB
 	// now is the clock for the recency part of ranking.
@@ -76,12 +78,14 @@ func (f *FTS) Name() string { return "fts5" }
 
 const (
 	ftsDeleteOld = `INSERT INTO search_fts (search_fts, rowid, body, idents)
-		SELECT 'delete', id, body, idents FROM search_docs WHERE id = ?`
+		SELECT 'delete', id, body, idents FROM search_text WHERE id = ?`
 	ftsInsertDoc = `INSERT OR REPLACE INTO search_docs
-		(id, channel_id, channel_public, user_id, is_bot, is_thread, created_at, has_link, has_file, has_reaction, body, idents)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	ftsInsertText = `INSERT INTO search_fts (rowid, body, idents) VALUES (?, ?, ?)`
-	ftsDeleteDoc  = `DELETE FROM search_docs WHERE id = ?`
+		(id, channel_id, channel_public, user_id, is_bot, is_thread, created_at, has_link, has_file, has_reaction)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	ftsInsertText  = `INSERT OR REPLACE INTO search_text (id, body, idents) VALUES (?, ?, ?)`
+	ftsInsertIndex = `INSERT INTO search_fts (rowid, body, idents) VALUES (?, ?, ?)`
+	ftsDeleteDoc   = `DELETE FROM search_docs WHERE id = ?`
+	ftsDeleteText  = `DELETE FROM search_text WHERE id = ?`
 )
 
 // Upsert implements Index: each document replaces the one with its id, all
@@ -99,10 +103,13 @@ func (f *FTS) Upsert(ctx context.Context, docs []Document) error {
 				return err
 			}
 			if _, err := tx.Exec(ftsInsertDoc, d.ID, d.ChannelID, d.ChannelPublic, d.UserID, d.IsBot, d.IsThread,
-				d.CreatedAt, d.HasLink, d.HasFile, d.HasReaction, body, idents); err != nil {
+				d.CreatedAt, d.HasLink, d.HasFile, d.HasReaction); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ftsInsertText, d.ID, body, idents); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ftsInsertIndex, d.ID, body, idents); err != nil {
 				return err
 			}
 		}
@@ -127,6 +134,9 @@ func (f *FTS) Delete(ctx context.Context, ids []int64) error {
 			if _, err := tx.Exec(ftsDeleteDoc, id); err != nil {
 				return err
 			}
+			if _, err := tx.Exec(ftsDeleteText, id); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -142,7 +152,10 @@ func (f *FTS) Reset(ctx context.Context) error {
 		if _, err := tx.Exec(`INSERT INTO search_fts (search_fts) VALUES ('delete-all')`); err != nil {
 			return err
 		}
-		_, err := tx.Exec(`DELETE FROM search_docs`)
+		if _, err := tx.Exec(`DELETE FROM search_docs`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM search_text`)
 		return err
 	})
 	if err != nil {
@@ -161,8 +174,7 @@ const (
 // relevance ranking considers. Scoring every match of a common word in a
 // million messages would take far longer than a search should, and with
 // the recency blend an older match rarely belongs on the first pages.
-// Newest-first sorting is exact over all matches.
-const relevanceWindow = 10000
+const relevanceWindow = 2000
 
 // recencyScale is the age (ms) at which the recency factor is 0.75.
 const recencyScale = 90 * 24 * time.Hour / time.Millisecond
@@ -209,20 +221,32 @@ WHERE search_fts MATCH ? ORDER BY top.rank, top.id DESC`)
 	WHERE search_fts MATCH ?`)
 		args = append(args, match)
 		args = appendFilter(&sb, args, q.Filter)
-		sb.WriteString(` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?)
+		// Walk the matches by message id, newest first, which FTS5 does
+		// without sorting and stops after the page: ids and created_at
+		// grow together (both are set when a message is posted, by the
+		// single writer), so this is created_at order, and the page is
+		// sorted by created_at all the same.
+		sb.WriteString(` ORDER BY search_fts.rowid DESC LIMIT ? OFFSET ?)
 SELECT top.id, snippet(search_fts, 0, ?, ?, '…', 16)
 FROM top CROSS JOIN search_fts ON search_fts.rowid = top.id
 WHERE search_fts MATCH ? ORDER BY top.created_at DESC, top.id DESC`)
 		args = append(args, limit+1, offset, MarkStart, MarkEnd, match)
 	default:
-		// No wanted words: filters only, newest first.
-		sb.WriteString(`SELECT d.id, substr(d.body, 1, 400) FROM search_docs d WHERE 1`)
+		// No wanted words: filters only, newest first; the text of the
+		// page only.
+		sb.WriteString(`WITH top AS MATERIALIZED (
+	SELECT d.id AS id, d.created_at AS created_at FROM search_docs d WHERE 1`)
 		if exclude != "" {
-			sb.WriteString(` AND d.id NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)`)
+			// Checked per row (a doclist seek) while walking created_at
+			// order, so the cost does not grow with the excluded word's
+			// matches, as NOT IN over all of them would.
+			sb.WriteString(` AND NOT EXISTS (SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND search_fts.rowid = d.id)`)
 			args = append(args, exclude)
 		}
 		args = appendFilter(&sb, args, q.Filter)
-		sb.WriteString(` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?`)
+		sb.WriteString(` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?)
+SELECT top.id, substr(t.body, 1, 400) FROM top CROSS JOIN search_text t ON t.id = top.id
+ORDER BY top.created_at DESC, top.id DESC`)
 		args = append(args, limit+1, offset)
 	}
 

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand"
 	"os"
@@ -22,6 +23,19 @@ func TestFTS_Scale(t *testing.T) {
 	}
 	ctx := context.Background()
 	f := openTestFTS(t)
+	if path := os.Getenv("PARLEY_FTS_SCALE_KEEP"); path != "" {
+		// Keep a copy of the database for poking at with the sqlite3 shell.
+		defer func() {
+			conn, err := sql.Open("sqlite3", f.db.Path)
+			if err == nil {
+				_, err = conn.ExecContext(ctx, "VACUUM INTO ?", path)
+				conn.Close()
+			}
+			if err != nil {
+				t.Log(err)
+			}
+		}()
+	}
 	rng := rand.New(rand.NewSource(1))
 	zipf := rand.NewZipf(rng, 1.1, 1, 20000)
 	word := func() string { return "w" + strconv.FormatUint(zipf.Uint64(), 36) }
