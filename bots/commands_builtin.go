@@ -294,7 +294,11 @@ func (c *Commands) search(ctx context.Context, inv *Invocation) error {
 		if r := []rune(text); len(r) > 200 {
 			text = string(r[:200]) + "…"
 		}
-		fmt.Fprintf(&b, "• %s — in %d, %s\n", strings.ReplaceAll(text, "\n", " "), m.ChannelID, time.UnixMilli(m.CreatedAt).UTC().Format("2006-01-02 15:04"))
+		where := "a conversation"
+		if ch, err := c.svc.Channel(ctx, inv.Actor, m.ChannelID); err == nil && ch.Name != "" {
+			where = "#" + ch.Name
+		}
+		fmt.Fprintf(&b, "• %s — in %s, %s UTC\n", strings.ReplaceAll(text, "\n", " "), where, time.UnixMilli(m.CreatedAt).UTC().Format("2006-01-02 15:04"))
 	}
 	inv.reply(b.String())
 	return nil

@@ -22,10 +22,23 @@ import (
 // once per process, however many times the benchmark runs.
 var (
 	benchCorpusOnce sync.Once
+	benchCorpusDir  string
 	benchCorpus     *FTS
 	benchBuildTime  time.Duration
 	benchCorpusErr  error
 )
+
+// TestMain removes the benchmark corpus, which outlives each benchmark run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchCorpus != nil {
+		benchCorpus.db.Close()
+	}
+	if benchCorpusDir != "" {
+		os.RemoveAll(benchCorpusDir)
+	}
+	os.Exit(code)
+}
 
 func benchFTS(b *testing.B) *FTS {
 	benchCorpusOnce.Do(func() {
@@ -38,6 +51,7 @@ func benchFTS(b *testing.B) *FTS {
 			benchCorpusErr = err
 			return
 		}
+		benchCorpusDir = dir
 		db, err := channels.OpenDB(filepath.Join(dir, "parley.db"), "normal")
 		if err == nil {
 			err = db.Migrate(context.Background(), "channels", channels.Migrations())

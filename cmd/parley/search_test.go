@@ -217,7 +217,8 @@ func TestSearch_CommandAndStatus(t *testing.T) {
 
 	var res bots.CommandResult
 	ana.mustJSON(http.StatusOK, "POST", fmt.Sprintf("/api/v1/channels/%d/commands", ch.ID), map[string]any{"text": "/search incident"}, &res)
-	if !res.OK || len(res.Ephemeral) != 1 || !strings.Contains(res.Ephemeral[0].Text, "incident review") || len(res.Messages) != 0 {
+	if !res.OK || len(res.Ephemeral) != 1 || !strings.Contains(res.Ephemeral[0].Text, "incident review") ||
+		!strings.Contains(res.Ephemeral[0].Text, "#general") || len(res.Messages) != 0 {
 		t.Fatalf("/search result %+v", res)
 	}
 
