@@ -151,6 +151,10 @@ func BenchmarkSearchIndexLag(b *testing.B) {
 	}
 	close(stop)
 	sampling.Wait()
+	// The sampler may have stopped just before the indexer's last step.
+	if st, err := ts.app.indexer.Status(ctx); err == nil {
+		reached = append(reached, sample{st.Cursor, time.Now()})
+	}
 	b.StopTimer()
 	close(errs)
 	for err := range errs {
