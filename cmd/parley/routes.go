@@ -91,12 +91,16 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	bots.NewCommandsHandler(a.commands, core, a.log, a.cfg.MaxBodyBytes).Routes(r, api)
 	webhooks.NewIncomingHandler(a.incoming, core, a.log, webhooks.IncomingHTTPOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes}).Routes(r, api)
 
+	client, err := ui.New()
+	if err != nil {
+		return nil, err
+	}
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			c.JSON(http.StatusNotFound, gin.H{"error": channels.HTTPError{Code: "route_not_found", Message: "no such API route"}})
 			return
 		}
-		ui.Handler().ServeHTTP(c.Writer, c.Request)
+		client.ServeHTTP(c.Writer, c.Request)
 	})
 	r.NoMethod(func(c *gin.Context) {
 		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": channels.HTTPError{Code: "method_not_allowed", Message: "method not allowed on this route"}})
