@@ -1,0 +1,342 @@
+// Search screen: reads the query from location.hash (#/search?q=...), calls
+// GET /api/v1/search and lists the results. Everything the server or other
+// users wrote is put into the page with textContent only.
+
+const PAGE_SIZE = 20;
+
+const OPERATORS = [
+  ['deploy failed', 'messages with both words'],
+  ['"exact phrase"', 'the exact phrase'],
+  ['-word', 'without that word (also -"phrase")'],
+  ['deplo*', 'words starting with deplo'],
+  ['from:@ana', 'sent by ana (from:me for you)'],
+  ['in:#channel', 'in that channel'],
+  ['in:@ana', 'in your direct messages with ana'],
+  ['before:2026-11-01', 'before that day (UTC)'],
+  ['after:2026-10-01', 'after that day'],
+  ['on:2026-11-03', 'on that day'],
+  ['during:2026-11', 'in that month (or during:2026 for a year)'],
+  ['has:link', 'with a link (also has:file, has:reaction)'],
+  ['is:thread', 'in a thread (a reply or a message with replies)'],
+  ['is:bot', 'posted by a bot'],
+];
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'className') node.className = v;
+      else if (k === 'text') node.textContent = v;
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+// parseHash returns the search parameters of a #/search?q=...&sort=... hash.
+export function parseSearchHash(hash) {
+  const h = hash || '';
+  const i = h.indexOf('?');
+  const params = new URLSearchParams(i >= 0 ? h.slice(i + 1) : '');
+  const sort = params.get('sort') === 'newest' ? 'newest' : 'relevance';
+  return { q: params.get('q') || '', sort };
+}
+
+function formatTime(ms) {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return '';
+  const now = new Date();
+  const sameDay = d.toDateString() === now.toDateString();
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (sameDay) return time;
+  const opts = { month: 'short', day: 'numeric' };
+  if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
+  return `${d.toLocaleDateString(undefined, opts)} ${time}`;
+}
+
+function channelLabel(ch, app) {
+  if (!ch) return '';
+  if (ch.kind === 'dm' || ch.kind === 'group_dm') {
+    const ids = (ch.user_ids || []).filter((id) => !app.me || id !== app.me.id);
+    return ids.length ? 'Direct message' : 'Direct message (you)';
+  }
+  return (ch.private ? '🔒 ' : '#') + ch.name;
+}
+
+// userCache memoises GET /api/v1/users/{id} (promises, so concurrent
+// lookups of the same author make one request).
+const userCache = new Map();
+
+function storeUser(store, id) {
+  if (!store) return null;
+  try {
+    if (typeof store.getUser === 'function') return store.getUser(id) || null;
+    const users = store.users || (store.state && store.state.users);
+    if (!users) return null;
+    if (users instanceof Map) return users.get(id) || users.get(String(id)) || null;
+    return users[id] || null;
+  } catch {
+    return null;
+  }
+}
+
+function lookupUser(app, id) {
+  const known = storeUser(app.store, id);
+  if (known) return Promise.resolve(known);
+  if (app.me && app.me.id === id) return Promise.resolve(app.me);
+  if (!userCache.has(id)) {
+    const p = app.api('GET', `/api/v1/users/${encodeURIComponent(id)}`).catch(() => {
+      userCache.delete(id);
+      return null;
+    });
+    if (userCache.size > 500) userCache.clear();
+    userCache.set(id, p);
+  }
+  return userCache.get(id);
+}
+
+function userName(u) {
+  if (!u) return '';
+  return u.display_name || u.username || `user ${u.id}`;
+}
+
+function renderHighlights(highlights, fallbackText) {
+  const p = el('p', { className: 'search-snippet' });
+  const runs = Array.isArray(highlights) && highlights.length ? highlights : [{ text: fallbackText || '' }];
+  for (const run of runs) {
+    if (run.match) p.append(el('mark', { text: run.text }));
+    else p.append(document.createTextNode(run.text));
+  }
+  return p;
+}
+
+function errorText(err) {
+  if (!err) return 'Something went wrong.';
+  if (err.code === 'invalid_query') return `Invalid query: ${err.message}`;
+  if (err.status === 503) return 'Search is unavailable right now. Try again in a moment.';
+  if (err.status === 429) return 'Too many searches. Wait a moment and try again.';
+  if (err.status === 401) return 'Your session has ended. Sign in again.';
+  return err.message || 'The search failed.';
+}
+
+export function mountSearch(container, app) {
+  let { q, sort } = parseSearchHash(location.hash);
+  let cursor = '';
+  let generation = 0; // results of an older search are dropped when they arrive late
+  let loading = false;
+
+  container.replaceChildren();
+  const root = el('section', { className: 'search-view', 'aria-labelledby': 'search-heading' });
+  container.append(root);
+
+  const heading = el('h2', { id: 'search-heading', text: 'Search' });
+
+  const form = el('form', { className: 'search-form', role: 'search' });
+  const input = el('input', {
+    type: 'search', id: 'search-q', name: 'q', autocomplete: 'off', spellcheck: 'false',
+    placeholder: 'Search messages', 'aria-describedby': 'search-help-popover',
+  });
+  input.value = q;
+  const label = el('label', { for: 'search-q', className: 'visually-hidden', text: 'Search messages' });
+  const submit = el('button', { type: 'submit', text: 'Search' });
+
+  const helpBtn = el('button', {
+    type: 'button', className: 'search-help-toggle', 'aria-expanded': 'false',
+    'aria-controls': 'search-help-popover', text: 'Search help',
+  });
+  const help = el('div', { id: 'search-help-popover', className: 'search-help', role: 'dialog', 'aria-label': 'Search operators', hidden: true });
+  help.append(el('h3', { text: 'Search operators' }));
+  const dl = el('dl');
+  for (const [op, meaning] of OPERATORS) {
+    dl.append(el('dt', null, el('code', { text: op })), el('dd', { text: meaning }));
+  }
+  help.append(dl, el('p', { className: 'muted', text: 'Dates are YYYY-MM-DD in UTC. Combine any of these with words.' }));
+  const closeHelp = el('button', { type: 'button', text: 'Close' });
+  help.append(closeHelp);
+
+  form.append(label, input, submit, helpBtn);
+
+  const sortGroup = el('div', { className: 'search-sort', role: 'group', 'aria-label': 'Sort results' });
+  const sortButtons = {};
+  for (const [value, text] of [['relevance', 'Most relevant'], ['newest', 'Newest']]) {
+    const b = el('button', { type: 'button', 'data-sort': value, text });
+    sortButtons[value] = b;
+    sortGroup.append(b);
+    b.addEventListener('click', () => {
+      if (sort === value) return;
+      sort = value;
+      updateHash();
+      run();
+    });
+  }
+
+  const status = el('p', { className: 'search-status', role: 'status', 'aria-live': 'polite' });
+  const errorBox = el('p', { className: 'form-error search-error', role: 'alert', hidden: true });
+  const list = el('ol', { id: 'search-results', className: 'search-results', 'aria-label': 'Search results' });
+  const more = el('button', { type: 'button', className: 'search-more', text: 'Load more', hidden: true });
+
+  root.append(heading, form, help, sortGroup, errorBox, status, list, more);
+
+  function showSort() {
+    for (const [value, b] of Object.entries(sortButtons)) {
+      b.setAttribute('aria-pressed', value === sort ? 'true' : 'false');
+    }
+  }
+
+  function setHelp(open) {
+    help.hidden = !open;
+    helpBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (open) closeHelp.focus();
+  }
+  helpBtn.addEventListener('click', () => setHelp(help.hidden));
+  closeHelp.addEventListener('click', () => { setHelp(false); helpBtn.focus(); });
+  help.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') { setHelp(false); helpBtn.focus(); }
+  });
+  // Clicking an operator puts it into the query.
+  dl.addEventListener('click', (e) => {
+    const code = e.target.closest('code');
+    if (!code) return;
+    input.value = (input.value.trim() + ' ' + code.textContent).trim() + ' ';
+    input.focus();
+  });
+
+  function updateHash() {
+    const params = new URLSearchParams();
+    params.set('q', q);
+    if (sort !== 'relevance') params.set('sort', sort);
+    const next = `#/search?${params.toString()}`;
+    if (location.hash !== next) {
+      // replaceState changes the hash without a hashchange event, so the
+      // app's router does not remount this view for our own edits.
+      history.replaceState(history.state, '', next);
+    }
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    q = input.value.trim();
+    updateHash();
+    run();
+  });
+
+  function renderResult(item) {
+    const m = item.message || {};
+    const li = el('li', { className: 'search-result', 'data-message-id': m.id, 'data-channel-id': m.channel_id });
+    const btn = el('button', { type: 'button', className: 'search-result-open' });
+    const meta = el('div', { className: 'search-result-meta' });
+    const chan = el('span', { className: 'search-result-channel', text: channelLabel(item.channel, app) });
+    const author = el('span', { className: 'search-result-author', text: m.username || '…' });
+    const time = el('time', {
+      className: 'search-result-time',
+      datetime: new Date(m.created_at).toISOString(),
+      title: new Date(m.created_at).toLocaleString(),
+      text: formatTime(m.created_at),
+    });
+    meta.append(chan, author, time);
+    if (m.thread_id) meta.append(el('span', { className: 'search-result-badge', text: 'in thread' }));
+    btn.append(meta, renderHighlights(item.highlights, m.text));
+    btn.addEventListener('click', () => app.navigate(m.channel_id, m.id));
+    li.append(btn);
+
+    if (!m.username) {
+      lookupUser(app, m.user_id).then((u) => {
+        author.textContent = u ? userName(u) : `user ${m.user_id}`;
+        if (u && u.kind === 'bot') author.append(' ', el('span', { className: 'badge', text: 'bot' }));
+      });
+    }
+    // DM labels: name the other people once they are known.
+    const ch = item.channel;
+    if (ch && (ch.kind === 'dm' || ch.kind === 'group_dm')) {
+      const others = (ch.user_ids || []).filter((id) => !app.me || id !== app.me.id);
+      if (others.length) {
+        Promise.all(others.map((id) => lookupUser(app, id))).then((us) => {
+          chan.textContent = 'DM with ' + us.map((u, i) => (u ? '@' + u.username : `user ${others[i]}`)).join(', ');
+        });
+      }
+    }
+    return li;
+  }
+
+  async function load(append) {
+    const gen = append ? generation : ++generation;
+    if (!append) {
+      list.replaceChildren();
+      cursor = '';
+    }
+    errorBox.hidden = true;
+    errorBox.textContent = '';
+    more.hidden = true;
+    showSort();
+    if (!q) {
+      status.textContent = 'Type a query to search messages.';
+      return;
+    }
+    loading = true;
+    status.textContent = 'Searching…';
+    list.setAttribute('aria-busy', 'true');
+    const params = new URLSearchParams({ q, sort, limit: String(PAGE_SIZE) });
+    if (append && cursor) params.set('cursor', cursor);
+    try {
+      const res = await app.api('GET', `/api/v1/search?${params.toString()}`);
+      if (gen !== generation) return;
+      const items = (res && res.items) || [];
+      for (const item of items) list.append(renderResult(item));
+      cursor = (res && res.next_cursor) || '';
+      more.hidden = !cursor;
+      const n = list.children.length;
+      status.textContent = n === 0 ? `No messages match “${q}”.` : `${n}${cursor ? '+' : ''} result${n === 1 ? '' : 's'}`;
+    } catch (err) {
+      if (gen !== generation) return;
+      status.textContent = '';
+      errorBox.textContent = errorText(err);
+      errorBox.hidden = false;
+      if (append && cursor) more.hidden = false;
+    } finally {
+      if (gen === generation) {
+        loading = false;
+        list.removeAttribute('aria-busy');
+      }
+    }
+  }
+
+  function run() { return load(false); }
+
+  more.addEventListener('click', () => {
+    if (!loading && cursor) load(true);
+  });
+
+  function onHashChange() {
+    if (!location.hash.startsWith('#/search')) return;
+    const next = parseSearchHash(location.hash);
+    if (next.q === q && next.sort === sort) return;
+    q = next.q;
+    sort = next.sort;
+    input.value = q;
+    run();
+  }
+  window.addEventListener('hashchange', onHashChange);
+
+  run();
+  if (!q) input.focus();
+
+  return {
+    search(query, sortOrder) {
+      q = query;
+      if (sortOrder) sort = sortOrder === 'newest' ? 'newest' : 'relevance';
+      input.value = q;
+      updateHash();
+      return run();
+    },
+    unmount() {
+      generation++;
+      window.removeEventListener('hashchange', onHashChange);
+      container.replaceChildren();
+    },
+  };
+}
