@@ -106,7 +106,7 @@ function userName(u) {
 }
 
 function renderHighlights(highlights, fallbackText) {
-  const p = el('p', { className: 'search-snippet' });
+  const p = el('span', { className: 'search-snippet' });
   const runs = Array.isArray(highlights) && highlights.length ? highlights : [{ text: fallbackText || '' }];
   for (const run of runs) {
     if (run.match) p.append(el('mark', { text: run.text }));
@@ -153,7 +153,8 @@ export function mountSearch(container, app) {
   help.append(el('h3', { text: 'Search operators' }));
   const dl = el('dl');
   for (const [op, meaning] of OPERATORS) {
-    dl.append(el('dt', null, el('code', { text: op })), el('dd', { text: meaning }));
+    const insert = el('button', { type: 'button', className: 'search-op', 'aria-label': `Add ${op} to the query` }, el('code', { text: op }));
+    dl.append(el('dt', null, insert), el('dd', { text: meaning }));
   }
   help.append(dl, el('p', { className: 'muted', text: 'Dates are YYYY-MM-DD in UTC. Combine any of these with words.' }));
   const closeHelp = el('button', { type: 'button', text: 'Close' });
@@ -200,8 +201,9 @@ export function mountSearch(container, app) {
   });
   // Clicking an operator puts it into the query.
   dl.addEventListener('click', (e) => {
-    const code = e.target.closest('code');
-    if (!code) return;
+    const btn = e.target.closest('button.search-op');
+    if (!btn) return;
+    const code = btn.querySelector('code');
     input.value = (input.value.trim() + ' ' + code.textContent).trim() + ' ';
     input.focus();
   });
@@ -229,7 +231,7 @@ export function mountSearch(container, app) {
     const m = item.message || {};
     const li = el('li', { className: 'search-result', 'data-message-id': m.id, 'data-channel-id': m.channel_id });
     const btn = el('button', { type: 'button', className: 'search-result-open' });
-    const meta = el('div', { className: 'search-result-meta' });
+    const meta = el('span', { className: 'search-result-meta' });
     const chan = el('span', { className: 'search-result-channel', text: channelLabel(item.channel, app) });
     const author = el('span', { className: 'search-result-author', text: m.username || '…' });
     const time = el('time', {
