@@ -100,6 +100,7 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 			c.JSON(http.StatusNotFound, gin.H{"error": channels.HTTPError{Code: "route_not_found", Message: "no such API route"}})
 			return
 		}
+		c.Status(http.StatusOK) // gin presets 404 for NoRoute; the client sets its own errors
 		client.ServeHTTP(c.Writer, c.Request)
 	})
 	r.NoMethod(func(c *gin.Context) {
