@@ -74,6 +74,31 @@ if (params.get('selftest')) {
       form.requestSubmit();
       check('token error shown', !!(await until(() => { const e = form.querySelector('.form-error'); return e && !e.hidden && e.textContent; })));
     }
+    if (location.hash === '#/settings/incoming') {
+      const form = await until(() => container.querySelector('form[aria-label="New incoming webhook"]'));
+      form.querySelector('input[name=name]').value = 'selftest hook';
+      form.requestSubmit();
+      const box = await until(() => container.querySelector('.secret-box'));
+      check('hook URL shown', !!box && box.querySelector('code.secret').textContent.includes('/hooks/plh_'));
+      check('curl sample shown', !!box && box.textContent.includes(`curl -X POST -H 'Content-type: application/json' --data '{"text":"Hello"}' http`));
+    }
+    if (location.hash === '#/settings/commands') {
+      const form = await until(() => container.querySelector('form[aria-label="New slash command"]'));
+      form.querySelector('input[name=trigger]').value = `st${Date.now() % 100000}`;
+      form.querySelector('input[name=url]').value = 'https://example.com/cmd';
+      form.requestSubmit();
+      const secret = await until(() => container.querySelector('.secret-box code.secret'));
+      check('command secret shown', !!secret && secret.textContent.startsWith('plc_'));
+      form.querySelector('input[name=trigger]').value = 'help';
+      form.querySelector('input[name=url]').value = 'https://example.com/cmd';
+      form.requestSubmit();
+      check('reserved trigger error shown', !!(await until(() => { const e = form.querySelector('.form-error'); return e && !e.hidden && e.textContent; })));
+    }
+    if (location.hash === '#/settings/bots') {
+      const btn = await until(() => container.querySelector('#bot-list button[aria-expanded]'));
+      btn.click();
+      check('bot tokens listed', !!(await until(() => container.querySelector('#bot-list table tbody tr[data-token-id]'))));
+    }
     if (location.hash === '#/settings/outgoing') {
       const btn = await until(() => container.querySelector('button[aria-label^="Delivery log"]'));
       btn.click();
