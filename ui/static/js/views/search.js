@@ -234,10 +234,12 @@ export function mountSearch(container, app) {
     const meta = el('span', { className: 'search-result-meta' });
     const chan = el('span', { className: 'search-result-channel', text: channelLabel(item.channel, app) });
     const author = el('span', { className: 'search-result-author', text: m.username || '…' });
+    const when = new Date(m.created_at);
+    const valid = !Number.isNaN(when.getTime());
     const time = el('time', {
       className: 'search-result-time',
-      datetime: new Date(m.created_at).toISOString(),
-      title: new Date(m.created_at).toLocaleString(),
+      datetime: valid ? when.toISOString() : null,
+      title: valid ? when.toLocaleString() : null,
       text: formatTime(m.created_at),
     });
     meta.append(chan, author, time);

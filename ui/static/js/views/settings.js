@@ -49,6 +49,12 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// add appends children, skipping null/undefined/false (native append would
+// turn them into text).
+function add(parent, ...kids) {
+  parent.append(...kids.filter((k) => k !== null && k !== undefined && k !== false));
+}
+
 function fmtTime(ms) {
   if (ms === null || ms === undefined || ms === 0) return '—';
   const d = new Date(ms);
@@ -521,7 +527,7 @@ async function renderBots(panel, ctx, alive) {
     const tokToggle = button('Tokens', null, { 'aria-expanded': 'false', 'aria-label': `Tokens of @${bot.username}` });
     const del = button('Delete bot', null, { className: 'danger', 'aria-label': `Delete bot @${bot.username}` });
     const actions = el('div', { className: 'actions' }, tokToggle, bot.deactivated ? null : del);
-    li.append(title, el('p', { className: 'muted', text: `Created ${fmtTime(bot.created_at)}` }), actions, itemErr.el, tokensWrap);
+    add(li, title, el('p', { className: 'muted', text: `Created ${fmtTime(bot.created_at)}` }), actions, itemErr.el, tokensWrap);
 
     del.addEventListener('click', async () => {
       if (!confirmed(`Delete @${bot.username}? It is deactivated and all its tokens are revoked.`)) return;
@@ -661,7 +667,7 @@ async function renderIncoming(panel, ctx, alive) {
       } catch (e) { itemErr.show(e); }
     }, { className: 'danger', 'aria-label': `Delete webhook ${h.name}` });
     const ch = byId.get(h.channel_id);
-    li.append(
+    add(li, 
       el('div', { className: 'item-title' }, el('strong', { text: h.name }), ' ',
         el('span', { className: 'muted', text: `→ ${ch ? channelName(ch) : `channel ${h.channel_id}`}` })),
       h.description ? el('p', { text: h.description }) : null,
@@ -716,7 +722,7 @@ function deliveryLog(app, hook) {
       }
     }, { 'aria-label': `Redeliver ${d.event_type} ${d.event_id}` });
     if (d.state === 'pending') redeliver.disabled = true;
-    li.append(el('div', { className: 'item-title' },
+    add(li, el('div', { className: 'item-title' },
       el('span', { className: `badge state ${d.state}`, text: d.state }), ' ',
       el('strong', { text: d.event_type }), ' ',
       el('code', { className: 'muted', text: d.event_id }), ' ',
@@ -746,7 +752,7 @@ function deliveryLog(app, hook) {
           respCell));
       }
       table.append(body);
-      li.append(table);
+      add(li, table);
     }
     return li;
   }
@@ -875,7 +881,7 @@ async function renderOutgoing(panel, ctx, alive) {
     const chNames = (h.channel_ids || []).map((id) => (byId.get(id) ? channelName(byId.get(id)) : `channel ${id}`));
     const link = el('a', { href: h.url, rel: 'noopener noreferrer', target: '_blank', text: h.url });
     if (!/^https?:/i.test(h.url)) link.removeAttribute('href');
-    li.append(
+    add(li, 
       el('div', { className: 'item-title' }, el('strong', { text: h.name || '(unnamed)' }), ' ',
         el('span', { className: h.active ? 'badge ok' : 'badge warn', text: h.active ? 'active' : 'paused' })),
       el('p', null, link),
@@ -983,7 +989,7 @@ async function renderCommands(panel, ctx, alive) {
         refresh();
       } catch (e) { itemErr.show(e); }
     }, { className: 'danger', 'aria-label': `Delete /${c.trigger}` });
-    li.append(
+    add(li, 
       el('div', { className: 'item-title' }, el('strong', null, el('code', { text: `/${c.trigger}` })), ' ',
         c.usage_hint ? el('span', { className: 'muted', text: c.usage_hint }) : null),
       c.description ? el('p', { text: c.description }) : null,
