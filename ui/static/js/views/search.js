@@ -89,6 +89,9 @@ function lookupUser(app, id) {
   const known = storeUser(app.store, id);
   if (known) return Promise.resolve(known);
   if (app.me && app.me.id === id) return Promise.resolve(app.me);
+  if (app.store && typeof app.store.ensureUser === 'function') {
+    return Promise.resolve(app.store.ensureUser(id)).catch(() => null);
+  }
   if (!userCache.has(id)) {
     const p = app.api('GET', `/api/v1/users/${encodeURIComponent(id)}`).catch(() => {
       userCache.delete(id);
@@ -337,6 +340,7 @@ export function mountSearch(container, app) {
       updateHash();
       return run();
     },
+    destroy() { this.unmount(); },
     unmount() {
       generation++;
       window.removeEventListener('hashchange', onHashChange);

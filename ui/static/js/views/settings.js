@@ -324,6 +324,7 @@ export function mountSettings(container, app) {
 
   return {
     select: (id) => selectTab(id, true),
+    destroy() { this.unmount(); },
     unmount() {
       renderGen += 1;
       window.removeEventListener('hashchange', onHashChange);
