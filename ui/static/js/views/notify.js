@@ -1,0 +1,63 @@
+// Desktop notifications for DMs and mentions while the tab is hidden, the
+// unread count in the tab title, and per-channel mute (localStorage).
+
+const KEY = "parley.muted";
+
+function mutedSet() {
+  try { return new Set(JSON.parse(localStorage.getItem(KEY) || "[]")); } catch { return new Set(); }
+}
+
+export function isMuted(channelId) {
+  return mutedSet().has(Number(channelId));
+}
+
+export function setMuted(channelId, muted) {
+  const s = mutedSet();
+  if (muted) s.add(Number(channelId)); else s.delete(Number(channelId));
+  localStorage.setItem(KEY, JSON.stringify([...s]));
+}
+
+export function requestPermission() {
+  if ("Notification" in window && Notification.permission === "default") {
+    Notification.requestPermission().catch(() => {});
+  }
+}
+
+export function startNotifications(app) {
+  const store = app.store;
+  let baseTitle = document.title;
+
+  function updateTitle() {
+    let n = 0;
+    for (const c of store.channels.values()) {
+      if (isMuted(c.id)) continue;
+      if (c.kind === "dm" || c.kind === "group_dm") n += c.unread_count || 0;
+      else n += c.mention_count || 0;
+    }
+    const t = document.title.replace(/^\(\d+\) /, "");
+    baseTitle = t;
+    document.title = (n ? `(${n}) ` : "") + baseTitle;
+  }
+  app.updateTitle = updateTitle;
+
+  const offChannels = store.on("channels", updateTitle);
+  const offIncoming = store.on("incoming", ({ message, channel }) => {
+    if (!channel || isMuted(channel.id)) return;
+    const isDM = channel.kind === "dm" || channel.kind === "group_dm";
+    const mention = store.mentionsMe(message);
+    if (!isDM && !mention) return;
+    if (!document.hidden && store.currentChannelId === channel.id) return;
+    if (!document.hidden) return;
+    const dnd = store.me?.dnd_until && store.me.dnd_until > Date.now();
+    if (dnd) return;
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    const who = message.username || store.userName(message.user_id);
+    const where = isDM ? who : `${who} in #${channel.name}`;
+    try {
+      const n = new Notification(where, { body: (message.text || "(attachment)").slice(0, 200), tag: "parley-" + channel.id });
+      n.addEventListener("click", () => { window.focus(); app.navigate(channel.id, message.thread_id ? message.id : undefined); n.close(); });
+    } catch { /* notifications unavailable */ }
+  });
+  updateTitle();
+  return () => { offChannels(); offIncoming(); };
+}
