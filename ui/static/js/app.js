@@ -91,11 +91,12 @@ function startApp() {
   });
   app.rt.start();
   route();
-  setTimeout(requestPermission, 3000);
+  document.addEventListener("click", requestPermission, { once: true });
 }
 
 async function resync() {
   try {
+    store.lastSeq = 0;
     await store.loadAll();
     store.dropMessages();
   } catch (e) { toast("Could not reload: " + e.message); }

@@ -211,9 +211,13 @@ export function renderMessage(app, m, opts = {}) {
   return li;
 }
 
+const editDrafts = new Map();
 function editForm(app, m, opts) {
   const ta = h("textarea", { class: "edit-input", "aria-label": "Edit message", rows: "2" });
-  ta.value = m.text;
+  ta.value = editDrafts.has(m.id) ? editDrafts.get(m.id) : m.text;
+  ta.addEventListener("input", () => editDrafts.set(m.id, ta.value));
+  const cancel = opts.onCancelEdit;
+  opts = { ...opts, onCancelEdit: () => { editDrafts.delete(m.id); cancel(); } };
   const save = async () => {
     const text = ta.value.trim();
     if (!text) return;
@@ -270,6 +274,7 @@ export function mountChannel(container, app, channelId) {
   const newLineAfter = channel ? channel.last_read_id : null;
   let showNewLine = channel && channel.unread_count > 0;
   let highlightId = null;
+  let composer = null;
 
   const title = h("h1", { class: "channel-title" });
   const topic = h("div", { class: "channel-topic muted" });
@@ -279,7 +284,7 @@ export function mountChannel(container, app, channelId) {
   const header = h("header", { class: "channel-header" },
     h("div", { class: "channel-header-text" }, title, topic),
     h("div", { class: "channel-header-actions" }, membersInfo, muteBtn, leaveBtn));
-  const list = h("ol", { id: "messages", class: "message-list", "aria-label": "Messages", "aria-live": "polite", "aria-relevant": "additions" });
+  const list = h("ol", { id: "messages", class: "message-list", "aria-label": "Messages" });
   const loader = h("div", { class: "history-status muted" });
   const scroller = h("div", { class: "message-scroller", tabindex: "0", "aria-label": "Message history" }, loader, list);
   const jump = h("button", { type: "button", class: "jump-latest", hidden: true }, "Jump to latest ↓");
@@ -292,6 +297,11 @@ export function mountChannel(container, app, channelId) {
   function updateHeader() {
     channel = store.channels.get(channelId) || channel;
     if (!channel) return;
+    if (composer) {
+      composer.el.hidden = !!channel.archived;
+      if (channel.archived && !archivedNote.isConnected) composerWrap.appendChild(archivedNote);
+      if (!channel.archived && archivedNote.isConnected) archivedNote.remove();
+    }
     const isDM = channel.kind === "dm" || channel.kind === "group_dm";
     const prefix = isDM ? "" : channel.private ? "🔒 " : "# ";
     title.textContent = prefix + store.channelTitle(channel) + (channel.archived ? " (archived)" : "");
@@ -433,7 +443,8 @@ export function mountChannel(container, app, channelId) {
   }));
   onRenderer(() => render({ keep: true }));
 
-  const composer = mountComposer(composerWrap, app, {
+  const archivedNote = h("p", { class: "join-bar muted" }, "This channel is archived. You can read it, but not post.");
+  composer = mountComposer(composerWrap, app, {
     channelId,
     id: "composer",
     placeholder: () => "Message " + (channel ? ((channel.kind === "dm" || channel.kind === "group_dm") ? store.channelTitle(channel) : "#" + channel.name) : ""),
@@ -446,6 +457,7 @@ export function mountChannel(container, app, channelId) {
     onSent: () => { scroller.scrollTop = scroller.scrollHeight; },
   });
   cleanup.push(() => composer.destroy());
+  updateHeader();
 
   async function start() {
     updateHeader();
