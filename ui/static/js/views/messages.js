@@ -161,7 +161,11 @@ export function renderMessage(app, m, opts = {}) {
     main.appendChild(editForm(app, m, opts));
   } else {
     const body = bodyNode(m, app);
-    if (m.edited_at && !m.deleted) body.appendChild(h("span", { class: "edited muted", title: "Edited " + fmtFull(m.edited_at) }, " (edited)"));
+    if (m.edited_at && !m.deleted) {
+      const blocks = body.querySelectorAll("p, .message-text, .msg-p");
+      const target = blocks.length ? blocks[blocks.length - 1] : body;
+      target.appendChild(h("span", { class: "edited muted", title: "Edited " + fmtFull(m.edited_at) }, " (edited)"));
+    }
     main.appendChild(body);
     if (!body.querySelector("[data-file-id], .message-files, .file")) {
       const f = filesNode(m);
