@@ -441,8 +441,15 @@ export function mountChannel(container, app, channelId) {
   cleanup.push(store.on("typing:" + channelId, renderTyping));
   cleanup.push(store.on("receipts:" + channelId, renderSeen));
   cleanup.push(store.on("users", () => { updateHeader(); render({ keep: true }); }));
+  let wasMember = store.channels.has(channelId);
   cleanup.push(store.on("channels", () => {
-    if (!store.channels.has(channelId) && channel && channel.is_member) { /* left or removed */ }
+    if (wasMember && !store.channels.has(channelId)) {
+      wasMember = false;
+      app.toast("You are no longer in " + (channel ? store.channelTitle(channel) : "this channel") + ".");
+      app.navigate(null);
+      return;
+    }
+    if (store.channels.has(channelId)) wasMember = true;
     updateHeader();
   }));
   onRenderer(() => render({ keep: true }));
@@ -459,6 +466,7 @@ export function mountChannel(container, app, channelId) {
       return false;
     },
     onSent: () => { scroller.scrollTop = scroller.scrollHeight; },
+    dropTarget: root,
   });
   cleanup.push(() => composer.destroy());
   updateHeader();
