@@ -4,7 +4,7 @@ TAGS     := sqlite_fts5
 BIN      := bin/parley
 ARGS     ?=
 
-.PHONY: all build run test check bench clean
+.PHONY: all build run test check bench screenshots clean
 
 all: build
 
@@ -29,6 +29,10 @@ check:
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench BenchmarkPostMessages -benchtime 20000x -count 6 ./cmd/parley
 	$(GO) test -tags $(TAGS) -run '^$$' -bench 'BenchmarkFanout|BenchmarkIdleConnections' -benchtime 1x -count 3 ./cmd/parley
+
+## screenshots: save the web client's main screens to docs/ (needs Chromium)
+screenshots:
+	PARLEY_SCREENSHOTS=1 $(GO) test -tags $(TAGS) -count=1 -run 'TestBrowser_' ./cmd/parley
 
 clean:
 	rm -rf bin

@@ -84,7 +84,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		return
 	}
 	var png []byte
-	browse(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 90))
+	browse(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100)) // quality 100 makes a PNG
 	dir := filepath.Join("..", "..", "docs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
