@@ -164,6 +164,12 @@ func TestBrowser_UploadCommandSearch(t *testing.T) {
 	browse(t, ana.tab, "jump to the result",
 		chromedp.Evaluate(`(() => { const r = document.querySelector('#search-results .search-result'); (r.querySelector('button') || r).click(); return true })()`, nil),
 		chromedp.WaitVisible(fmt.Sprintf(`#messages [data-message-id="%d"]`, target.ID), chromedp.ByQuery))
+
+	// Settings: the admin sees the integration tabs.
+	browse(t, ana.tab, "open settings", chromedp.Click(`#settings-link`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[role=tablist]`, chromedp.ByQuery))
+	ana.waitText(t, "[role=tablist]", "Incoming webhooks")
+	screenshot(t, ana.tab, "settings")
 }
 
 // An incoming webhook's Alertmanager-style attachment renders as Slack

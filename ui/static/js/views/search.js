@@ -2,6 +2,7 @@
 // GET /api/v1/search and lists the results. Everything the server or other
 // users wrote is put into the page with textContent only.
 
+import { el } from './el.js';
 const PAGE_SIZE = 20;
 
 const OPERATORS = [
@@ -21,22 +22,6 @@ const OPERATORS = [
   ['is:bot', 'posted by a bot'],
 ];
 
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  if (attrs) {
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'className') node.className = v;
-      else if (k === 'text') node.textContent = v;
-      else node.setAttribute(k, v === true ? '' : String(v));
-    }
-  }
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return node;
-}
 
 // parseHash returns the search parameters of a #/search?q=...&sort=... hash.
 export function parseSearchHash(hash) {

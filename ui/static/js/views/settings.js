@@ -2,6 +2,7 @@
 // owners, bots, incoming and outgoing webhooks and slash commands.
 // Everything from the server is put into the page with textContent only.
 
+import { el } from './el.js';
 const BOT_SCOPES = [
   'chat:write', 'chat:write.public', 'chat:write.customize',
   'channels:read', 'groups:read',
@@ -32,22 +33,6 @@ const TABS = [
 let uid = 0;
 function nextId(prefix) { uid += 1; return `${prefix}-${uid}`; }
 
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  if (attrs) {
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'className') node.className = v;
-      else if (k === 'text') node.textContent = v;
-      else node.setAttribute(k, v === true ? '' : String(v));
-    }
-  }
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return node;
-}
 
 // add appends children, skipping null/undefined/false (native append would
 // turn them into text).
