@@ -105,16 +105,26 @@ export function uploadFile(file, onProgress) {
   return p;
 }
 
-// Fetch every page of a cursor list (bounded).
-export async function listAll(path, maxPages = 50) {
+// Fetch every page of a cursor list (bounded). get(path) fetches one page;
+// views handed their own API function pass it here.
+export async function listAll(path, maxPages = 50, get = (p) => api("GET", p)) {
   const items = [];
   let cursor = "";
   for (let i = 0; i < maxPages; i++) {
     const sep = path.includes("?") ? "&" : "?";
-    const page = await api("GET", path + (cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ""));
+    const page = await get(path + (cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ""));
     items.push(...(page.items || []));
     cursor = page.next_cursor;
     if (!cursor) break;
   }
   return items;
+}
+
+// friendlyMessage turns an API error into a sentence for the user.
+export function friendlyMessage(err) {
+  if (!err) return "Something went wrong.";
+  if (err.status === 429) return "Too many requests. Wait a moment and try again.";
+  if (err.status === 503) return "The server is busy right now. Try again in a moment.";
+  if (err.status === 401) return "Your session has ended. Sign in again.";
+  return err.message || err.code || "The request failed.";
 }

@@ -16,7 +16,6 @@ const root = document.getElementById("app") || document.body.appendChild(h("div"
 const app = {
   api,
   store,
-  me: null,
   rt: null,
   navigate(channelId, messageId) {
     location.hash = channelId ? `#/c/${channelId}` + (messageId ? `/m/${messageId}` : "") : "#/";
@@ -80,7 +79,6 @@ function teardown() {
 }
 
 function startApp() {
-  app.me = store.me;
   buildLayout();
   stopNotify = startNotifications(app);
   app.rt = new Realtime({
@@ -222,7 +220,7 @@ async function mountDynamic(key, path, fn, title) {
   if (mainKey === key) return;
   setMain(key, () => { replace(layout.main, h("div", { class: "boot muted" }, "Loading…")); return {}; });
   document.title = title + " · Parley";
-  const appCtx = { api, store, me: store.me, navigate: app.navigate, toast, openThread: app.openThread };
+  const appCtx = { api, store, navigate: app.navigate, toast, openThread: app.openThread };
   try {
     const mod = await import(path);
     if (mainKey !== key) return;

@@ -45,11 +45,6 @@ export function replace(el, ...children) {
   return append(el, children);
 }
 
-// A link that opens outside the app.
-export function extLink(href, text) {
-  return h("a", { href, target: "_blank", rel: "noopener noreferrer" }, text ?? href);
-}
-
 export function fmtTime(ms) {
   return new Date(ms).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
 }

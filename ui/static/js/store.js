@@ -21,6 +21,7 @@ class Store {
     this.receipts = new Map(); // cid -> Map(uid -> last_read_id)
     this.currentChannelId = null;
     this.lastSeq = 0;
+    this.userRequests = new Map(); // uid -> promise of GET /users/{id} (kept after a refusal)
   }
 
   on(topic, fn) {
@@ -83,25 +84,29 @@ class Store {
     if (!quiet) this.emit("users");
   }
 
-  async ensureUser(id) {
-    if (!id || this.users.has(id)) return this.users.get(id);
-    try {
-      const u = await api("GET", `/users/${id}`);
-      this.putUser(u);
-      return u;
-    } catch { return null; }
+  // ensureUser fetches an unknown user once: concurrent calls share the
+  // request, and a refusal (404, 403) is remembered rather than retried.
+  ensureUser(id) {
+    if (!id || this.users.has(id)) return Promise.resolve(this.users.get(id));
+    let p = this.userRequests.get(id);
+    if (!p) {
+      p = api("GET", `/users/${id}`).then((u) => {
+        this.putUser(u);
+        return u;
+      }, (err) => {
+        // Network and server errors may pass; only those are tried again.
+        if (!(err && err.status >= 400 && err.status < 500 && err.status !== 429)) this.userRequests.delete(id);
+        return null;
+      });
+      this.userRequests.set(id, p);
+    }
+    return p;
   }
 
   userName(id) {
     const u = this.users.get(id);
     if (!u) return "user " + id;
     return u.display_name || u.username;
-  }
-
-  channelName(id) {
-    const c = this.channels.get(id);
-    if (!c) return "channel";
-    return this.channelTitle(c);
   }
 
   channelTitle(c) {
@@ -164,13 +169,8 @@ class Store {
     try {
       t.root = this.findMessage(rootId) || (await api("GET", `/messages/${rootId}`));
     } catch (e) { t.error = e; this.emit("thread:" + rootId, {}); throw e; }
-    let cursor = "";
-    for (let i = 0; i < 20; i++) {
-      const page = await api("GET", `/messages/${rootId}/replies?limit=200` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""));
-      for (const m of page.items || []) { this.insertMessage(t.items, m); this.ensureUser(m.user_id); }
-      cursor = page.next_cursor;
-      if (!cursor) break;
-    }
+    const replies = await listAll(`/messages/${rootId}/replies?limit=200`, 20);
+    for (const m of replies) { this.insertMessage(t.items, m); this.ensureUser(m.user_id); }
     t.loaded = true;
     this.emit("thread:" + rootId, {});
     return t;
@@ -393,15 +393,6 @@ class Store {
     this.ephemeral.set(cid, list.filter((x) => x.id !== id));
     this.emit("ephemeral:" + cid);
     if (e?.thread_id) this.emit("thread:" + e.thread_id, {});
-  }
-
-  totalUnread() {
-    let n = 0;
-    for (const c of this.channels.values()) {
-      if (c.kind === "dm" || c.kind === "group_dm") n += c.unread_count || 0;
-      else n += c.mention_count || 0;
-    }
-    return n;
   }
 }
 

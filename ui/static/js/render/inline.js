@@ -243,8 +243,7 @@ export function renderInline(src, ctx, mode, depth = 0, opts = {}) {
       if (len === 1 && after === ch) return null; // part of a longer run
       // Markers open and close only at word boundaries, so that
       // snake_case_names and 2*3*4 stay as they are.
-      const strict = true;
-      if (strict && isAlnum(src[i - 1])) return null;
+      if (isAlnum(src[i - 1])) return null;
       if (failed.has(mk) && i >= failed.get(mk)) return null;
       let j = i + len;
       for (;;) {
@@ -256,7 +255,7 @@ export function renderInline(src, ctx, mode, depth = 0, opts = {}) {
         if (len > 1) f = e - len;
         const ok = f > i + len && !isSpace(src[f - 1]) &&
           (len > 1 || (src[f - 1] !== ch && src[f + 1] !== ch)) &&
-          (!strict || !isAlnum(src[f + len]));
+          !isAlnum(src[f + len]);
         if (ok) {
           const node = el(tag, null);
           node.append(sub(src.slice(i + len, f)));

@@ -168,6 +168,24 @@ const checks = [
     r.querySelector('.mention').click();
     return got === 8;
   }],
+  ['Map-backed ctx with numeric ids (like the app store)', () => {
+    // The app keeps users and channels in Maps keyed by number; the parser
+    // hands over ids as strings, and unknown ids must give undefined.
+    const userMap = new Map([[123, { username: 'ana' }]]);
+    const chanMap = new Map([[5, { name: 'general' }]]);
+    let clicked = null;
+    const mapCtx = {
+      userName: (id) => { const u = userMap.get(Number(id)); return u ? u.username : undefined; },
+      channelName: (id) => { const c = chanMap.get(Number(id)); return c ? c.name : undefined; },
+      channelIdByName: (n) => { for (const [id, c] of chanMap) if (c.name === n) return id; return undefined; },
+      onChannelClick: (id) => { clicked = id; },
+    };
+    const r = holder(renderMrkdwn('<@123> <#5> <@999>', mapCtx));
+    const link = holder(renderMarkdown('see #general', mapCtx)).querySelector('.channel-ref');
+    link.click();
+    return r.textContent === '@ana #general @999' && r.querySelector('.mention').dataset.userId === '123' &&
+      r.querySelector('.channel-ref').dataset.channelId === '5' && link.getAttribute('role') === 'button' && clicked === 5;
+  }],
   ['throwing ctx does not break', () => {
     const bad = { userName() { throw new Error('x'); }, channelName() { throw new Error('y'); } };
     return holder(renderMrkdwn('<@U1> <#C1|c>', bad)).textContent === '@U1 #c';

@@ -4,6 +4,7 @@ import { h, clear, append, replace, fmtTime, fmtDay, fmtFull, fmtSize } from "..
 import { emojiChar, QUICK, EMOJI } from "../emoji.js";
 import { mountComposer } from "./composer.js";
 import { isMuted, setMuted } from "./notify.js";
+import { safeImageSrc } from "../render/util.js";
 
 // ---- message body renderer (written separately; fall back to plain text) ----
 let renderBody = null;
@@ -12,22 +13,39 @@ const rendererReady = import("../render/message.js")
   .catch(() => { renderBody = null; });
 export function onRenderer(fn) { rendererReady.then(fn); }
 
-function bodyNode(m, app) {
+// The lookups the renderer needs. Ids arrive from the parser as strings (or
+// numbers); the store's maps use numbers. Unknown ids give undefined so the
+// renderer can fall back to the label or the raw id.
+export function rendererCtx(app) {
+  const store = app.store;
+  return {
+    userName: (id) => {
+      const u = store.users.get(Number(id));
+      return u ? (u.display_name || u.username) : undefined;
+    },
+    channelName: (id) => {
+      const c = store.channels.get(Number(id));
+      return c ? store.channelTitle(c) : undefined;
+    },
+    channelIdByName: (name) => {
+      const want = String(name).toLowerCase();
+      for (const c of store.channels.values()) {
+        if (c.kind !== "dm" && c.kind !== "group_dm" && typeof c.name === "string" && c.name.toLowerCase() === want) return c.id;
+      }
+      return undefined;
+    },
+    onMentionClick: (id) => app.openDM && app.openDM(id),
+    onChannelClick: (id) => app.navigate(id),
+  };
+}
+
+function bodyNode(m, app, ctx) {
   const wrap = h("div", { class: "message-body" });
   if (m.deleted) {
     wrap.appendChild(h("em", { class: "muted" }, "This message was deleted."));
     return wrap;
   }
-  const store = app.store;
-  const ctx = {
-    userName: (id) => store.userName(id),
-    channelName: (id) => store.channelName(id),
-    onMentionClick: (id) => app.openDM && app.openDM(id),
-    onChannelClick: (id) => app.navigate(id),
-    user: (id) => store.users.get(id),
-    channel: (id) => store.channels.get(id),
-    me: store.me,
-  };
+  ctx = ctx || rendererCtx(app);
   let node = null;
   if (renderBody) {
     try { node = renderBody(m, ctx); } catch (e) { console.error("renderMessageBody", e); node = null; }
@@ -50,8 +68,10 @@ export function avatar(app, userId, m) {
   const u = app.store.users.get(userId);
   const icon = m?.icon_emoji;
   if (icon) return h("div", { class: "avatar emoji", "aria-hidden": "true" }, emojiChar(icon));
-  if (m?.icon_url && m.icon_url.startsWith("/")) {
-    const img = h("img", { class: "avatar", src: m.icon_url, alt: "" });
+  const iconSrc = m?.icon_url ? safeImageSrc(m.icon_url) : null;
+  if (iconSrc) {
+    const img = h("img", { class: "avatar", src: iconSrc, alt: "" });
+    img.referrerPolicy = "no-referrer";
     return img;
   }
   if (u?.kind === "bot") return h("div", { class: "avatar emoji", "aria-hidden": "true" }, "🤖");
@@ -126,7 +146,7 @@ export async function toggleReaction(app, m, code) {
 }
 
 // ---- one message ----
-// opts: {grouped, inThread, editing, onEdit, onCancelEdit}
+// opts: {grouped, inThread, editing, onEdit, onCancelEdit, ctx (the renderer's lookups)}
 export function renderMessage(app, m, opts = {}) {
   const store = app.store;
   const me = store.me;
@@ -145,7 +165,7 @@ export function renderMessage(app, m, opts = {}) {
       : avatar(app, m.user_id, m));
   const main = h("div", { class: "message-main" });
   if (!opts.grouped) {
-    const permalink = m._ephemeral ? null : (m.thread_id ? `#/c/${m.channel_id}/m/${m.id}` : `#/c/${m.channel_id}/m/${m.id}`);
+    const permalink = m._ephemeral ? null : `#/c/${m.channel_id}/m/${m.id}`;
     main.appendChild(h("div", { class: "message-header" },
       h("button", { type: "button", class: "author", onclick: () => app.showUser && app.showUser(m.user_id) }, name),
       isBot ? h("span", { class: "badge bot-badge" }, "BOT") : null,
@@ -160,17 +180,15 @@ export function renderMessage(app, m, opts = {}) {
   if (opts.editing) {
     main.appendChild(editForm(app, m, opts));
   } else {
-    const body = bodyNode(m, app);
+    const body = bodyNode(m, app, opts.ctx);
     if (m.edited_at && !m.deleted) {
       const blocks = body.querySelectorAll("p, .message-text, .msg-p");
       const target = blocks.length ? blocks[blocks.length - 1] : body;
       target.appendChild(h("span", { class: "edited muted", title: "Edited " + fmtFull(m.edited_at) }, " (edited)"));
     }
     main.appendChild(body);
-    if (!body.querySelector("[data-file-id], .message-files, .file")) {
-      const f = filesNode(m);
-      if (f) main.appendChild(f);
-    }
+    const f = filesNode(m);
+    if (f) main.appendChild(f);
   }
   // reactions
   if (!m._ephemeral && m.reactions && m.reactions.length) {
@@ -245,7 +263,7 @@ function editForm(app, m, opts) {
 }
 
 // Build list items for a sequence of messages with day separators and grouping.
-export function renderList(app, items, { inThread, editingId, onEdit, onCancelEdit, newLineAfter } = {}) {
+export function renderList(app, items, { inThread, editingId, onEdit, onCancelEdit, newLineAfter, ctx } = {}) {
   const out = [];
   let prev = null;
   let lineDone = newLineAfter === undefined || newLineAfter === null;
@@ -263,7 +281,7 @@ export function renderList(app, items, { inThread, editingId, onEdit, onCancelEd
     }
     const grouped = !!prev && !newLine && prev.user_id === m.user_id && !prev._ephemeral && !m._ephemeral &&
       (prev.username || "") === (m.username || "") && m.created_at - prev.created_at < 5 * 60 * 1000 && !prev.deleted;
-    out.push(renderMessage(app, m, { grouped, inThread, editing: editingId === m.id, onEdit, onCancelEdit }));
+    out.push(renderMessage(app, m, { grouped, inThread, editing: editingId === m.id, onEdit, onCancelEdit, ctx }));
     prev = m;
   }
   return out;
@@ -279,6 +297,7 @@ export function mountChannel(container, app, channelId) {
   let showNewLine = channel && channel.unread_count > 0;
   let highlightId = null;
   let composer = null;
+  const ctx = rendererCtx(app); // the renderer's lookups, built once per mount
 
   const title = h("h1", { class: "channel-title" });
   const topic = h("div", { class: "channel-topic muted" });
@@ -350,6 +369,7 @@ export function mountChannel(container, app, channelId) {
       onEdit: (m) => { editingId = m.id; render(); },
       onCancelEdit: () => { editingId = null; render(); composer.focus(); },
       newLineAfter: showNewLine ? newLineAfter : null,
+      ctx,
     }));
     if (st.loaded && !st.items.length) {
       list.prepend(h("li", { class: "empty muted" }, "No messages yet. Say hello!"));

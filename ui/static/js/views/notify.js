@@ -3,18 +3,24 @@
 
 const KEY = "parley.muted";
 
+// The muted channel ids, read from localStorage on first use.
+let muted = null;
+
 function mutedSet() {
-  try { return new Set(JSON.parse(localStorage.getItem(KEY) || "[]")); } catch { return new Set(); }
+  if (!muted) {
+    try { muted = new Set(JSON.parse(localStorage.getItem(KEY) || "[]").map(Number)); } catch { muted = new Set(); }
+  }
+  return muted;
 }
 
 export function isMuted(channelId) {
   return mutedSet().has(Number(channelId));
 }
 
-export function setMuted(channelId, muted) {
+export function setMuted(channelId, on) {
   const s = mutedSet();
-  if (muted) s.add(Number(channelId)); else s.delete(Number(channelId));
-  localStorage.setItem(KEY, JSON.stringify([...s]));
+  if (on) s.add(Number(channelId)); else s.delete(Number(channelId));
+  try { localStorage.setItem(KEY, JSON.stringify([...s])); } catch { /* storage full or blocked: kept for this tab */ }
 }
 
 export function requestPermission() {

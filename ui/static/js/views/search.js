@@ -3,6 +3,8 @@
 // users wrote is put into the page with textContent only.
 
 import { el } from './el.js';
+import { fmtTime, fmtDay, fmtFull } from '../dom.js';
+import { friendlyMessage } from '../api.js';
 const PAGE_SIZE = 20;
 
 const OPERATORS = [
@@ -32,65 +34,26 @@ export function parseSearchHash(hash) {
   return { q: params.get('q') || '', sort };
 }
 
+// formatTime shows the time for today's results and the day and time for
+// older ones.
 function formatTime(ms) {
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return '';
-  const now = new Date();
-  const sameDay = d.toDateString() === now.toDateString();
-  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-  if (sameDay) return time;
-  const opts = { month: 'short', day: 'numeric' };
-  if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
-  return `${d.toLocaleDateString(undefined, opts)} ${time}`;
+  if (!Number.isFinite(new Date(ms).getTime())) return '';
+  const day = fmtDay(ms);
+  return day === 'Today' ? fmtTime(ms) : `${day} ${fmtTime(ms)}`;
 }
 
-function channelLabel(ch, app) {
+const isDM = (ch) => ch.kind === 'dm' || ch.kind === 'group_dm';
+
+// otherMembers lists a DM's members other than the signed-in user.
+function otherMembers(ch, store) {
+  const me = store.me;
+  return (ch.user_ids || []).filter((id) => !me || id !== me.id);
+}
+
+function channelLabel(ch, store) {
   if (!ch) return '';
-  if (ch.kind === 'dm' || ch.kind === 'group_dm') {
-    const ids = (ch.user_ids || []).filter((id) => !app.me || id !== app.me.id);
-    return ids.length ? 'Direct message' : 'Direct message (you)';
-  }
-  return (ch.private ? '🔒 ' : '#') + ch.name;
-}
-
-// userCache memoises GET /api/v1/users/{id} (promises, so concurrent
-// lookups of the same author make one request).
-const userCache = new Map();
-
-function storeUser(store, id) {
-  if (!store) return null;
-  try {
-    if (typeof store.getUser === 'function') return store.getUser(id) || null;
-    const users = store.users || (store.state && store.state.users);
-    if (!users) return null;
-    if (users instanceof Map) return users.get(id) || users.get(String(id)) || null;
-    return users[id] || null;
-  } catch {
-    return null;
-  }
-}
-
-function lookupUser(app, id) {
-  const known = storeUser(app.store, id);
-  if (known) return Promise.resolve(known);
-  if (app.me && app.me.id === id) return Promise.resolve(app.me);
-  if (app.store && typeof app.store.ensureUser === 'function') {
-    return Promise.resolve(app.store.ensureUser(id)).catch(() => null);
-  }
-  if (!userCache.has(id)) {
-    const p = app.api('GET', `/api/v1/users/${encodeURIComponent(id)}`).catch(() => {
-      userCache.delete(id);
-      return null;
-    });
-    if (userCache.size > 500) userCache.clear();
-    userCache.set(id, p);
-  }
-  return userCache.get(id);
-}
-
-function userName(u) {
-  if (!u) return '';
-  return u.display_name || u.username || `user ${u.id}`;
+  if (isDM(ch)) return otherMembers(ch, store).length ? 'Direct message' : 'Direct message (you)';
+  return (ch.private ? '🔒 ' : '#') + store.channelTitle(ch);
 }
 
 function renderHighlights(highlights, fallbackText) {
@@ -104,15 +67,12 @@ function renderHighlights(highlights, fallbackText) {
 }
 
 function errorText(err) {
-  if (!err) return 'Something went wrong.';
-  if (err.code === 'invalid_query') return `Invalid query: ${err.message}`;
-  if (err.status === 503) return 'Search is unavailable right now. Try again in a moment.';
-  if (err.status === 429) return 'Too many searches. Wait a moment and try again.';
-  if (err.status === 401) return 'Your session has ended. Sign in again.';
-  return err.message || 'The search failed.';
+  if (err && err.code === 'invalid_query') return `Invalid query: ${err.message}`;
+  return friendlyMessage(err);
 }
 
 export function mountSearch(container, app) {
+  const store = app.store;
   let { q, sort } = parseSearchHash(location.hash);
   let cursor = '';
   let generation = 0; // results of an older search are dropped when they arrive late
@@ -220,14 +180,14 @@ export function mountSearch(container, app) {
     const li = el('li', { className: 'search-result', 'data-message-id': m.id, 'data-channel-id': m.channel_id });
     const btn = el('button', { type: 'button', className: 'search-result-open' });
     const meta = el('span', { className: 'search-result-meta' });
-    const chan = el('span', { className: 'search-result-channel', text: channelLabel(item.channel, app) });
+    const chan = el('span', { className: 'search-result-channel', text: channelLabel(item.channel, store) });
     const author = el('span', { className: 'search-result-author', text: m.username || '…' });
     const when = new Date(m.created_at);
     const valid = !Number.isNaN(when.getTime());
     const time = el('time', {
       className: 'search-result-time',
       datetime: valid ? when.toISOString() : null,
-      title: valid ? when.toLocaleString() : null,
+      title: valid ? fmtFull(m.created_at) : null,
       text: formatTime(m.created_at),
     });
     meta.append(chan, author, time);
@@ -237,18 +197,21 @@ export function mountSearch(container, app) {
     li.append(btn);
 
     if (!m.username) {
-      lookupUser(app, m.user_id).then((u) => {
-        author.textContent = u ? userName(u) : `user ${m.user_id}`;
-        if (u && u.kind === 'bot') author.append(' ', el('span', { className: 'badge', text: 'bot' }));
+      store.ensureUser(m.user_id).then(() => {
+        author.textContent = store.userName(m.user_id);
+        if (store.users.get(m.user_id)?.kind === 'bot') author.append(' ', el('span', { className: 'badge', text: 'bot' }));
       });
     }
     // DM labels: name the other people once they are known.
     const ch = item.channel;
-    if (ch && (ch.kind === 'dm' || ch.kind === 'group_dm')) {
-      const others = (ch.user_ids || []).filter((id) => !app.me || id !== app.me.id);
+    if (ch && isDM(ch)) {
+      const others = otherMembers(ch, store);
       if (others.length) {
-        Promise.all(others.map((id) => lookupUser(app, id))).then((us) => {
-          chan.textContent = 'DM with ' + us.map((u, i) => (u ? '@' + u.username : `user ${others[i]}`)).join(', ');
+        Promise.all(others.map((id) => store.ensureUser(id))).then(() => {
+          chan.textContent = 'DM with ' + others.map((id) => {
+            const u = store.users.get(id);
+            return u ? '@' + u.username : store.userName(id);
+          }).join(', ');
         });
       }
     }
@@ -318,15 +281,7 @@ export function mountSearch(container, app) {
   if (!q) input.focus();
 
   return {
-    search(query, sortOrder) {
-      q = query;
-      if (sortOrder) sort = sortOrder === 'newest' ? 'newest' : 'relevance';
-      input.value = q;
-      updateHash();
-      return run();
-    },
-    destroy() { this.unmount(); },
-    unmount() {
+    destroy() {
       generation++;
       window.removeEventListener('hashchange', onHashChange);
       container.replaceChildren();

@@ -3,6 +3,9 @@
 // Everything from the server is put into the page with textContent only.
 
 import { el } from './el.js';
+import { fmtFull } from '../dom.js';
+import { listAll, friendlyMessage } from '../api.js';
+import { safeURL } from '../render/util.js';
 const BOT_SCOPES = [
   'chat:write', 'chat:write.public', 'chat:write.customize',
   'channels:read', 'groups:read',
@@ -40,10 +43,10 @@ function add(parent, ...kids) {
   parent.append(...kids.filter((k) => k !== null && k !== undefined && k !== false));
 }
 
+// fmtTime is fmtFull with a dash for a missing time.
 function fmtTime(ms) {
-  if (ms === null || ms === undefined || ms === 0) return '—';
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? '—' : d.toLocaleString();
+  if (!ms || Number.isNaN(new Date(ms).getTime())) return '—';
+  return fmtFull(ms);
 }
 
 function button(text, onClick, attrs = {}) {
@@ -101,18 +104,12 @@ function checkedValues(form, name) {
     .filter((c) => c.checked).map((c) => c.value);
 }
 
-function errorMessage(err) {
-  if (!err) return 'Something went wrong.';
-  if (err.status === 429) return 'Too many requests. Wait a moment and try again.';
-  return err.message || err.code || 'The request failed.';
-}
-
 // formError returns an alert element placed next to a form and helpers to set it.
 function formError() {
   const box = el('p', { className: 'form-error', role: 'alert', hidden: true });
   return {
     el: box,
-    show(err) { box.textContent = typeof err === 'string' ? err : errorMessage(err); box.hidden = false; },
+    show(err) { box.textContent = typeof err === 'string' ? err : friendlyMessage(err); box.hidden = false; },
     clear() { box.textContent = ''; box.hidden = true; },
   };
 }
@@ -170,17 +167,8 @@ function emptyRow(list, text) {
 }
 
 async function loadChannels(app) {
-  const out = [];
-  let cursor = '';
-  for (let i = 0; i < 20; i++) {
-    const q = new URLSearchParams({ limit: '200' });
-    if (cursor) q.set('cursor', cursor);
-    const res = await app.api('GET', `/api/v1/channels?${q}`);
-    out.push(...(res.items || []));
-    cursor = res.next_cursor || '';
-    if (!cursor) break;
-  }
-  return out.filter((c) => !c.archived);
+  const all = await listAll('/api/v1/channels?limit=200', 20, (p) => app.api('GET', p));
+  return all.filter((c) => !c.archived);
 }
 
 function channelName(ch) {
@@ -201,7 +189,7 @@ export function mountSettings(container, app) {
   const panel = el('div', { className: 'settings-panel', role: 'tabpanel', id: 'settings-panel', tabindex: '0' });
   root.append(heading, tablist, panel);
 
-  const me = app.me || {};
+  const me = app.store.me || {};
   let showIntegrations = !!me.is_admin;
   let bots = null; // cached list of managed bots
   let current = null;
@@ -209,7 +197,6 @@ export function mountSettings(container, app) {
 
   const ctx = {
     app,
-    me,
     async bots(refresh) {
       if (!bots || refresh) {
         const res = await app.api('GET', '/api/v1/bots');
@@ -277,7 +264,7 @@ export function mountSettings(container, app) {
     const alive = () => gen === renderGen;
     Promise.resolve(tab.render(panel, ctx, alive)).catch((err) => {
       if (!alive()) return;
-      panel.append(el('p', { className: 'form-error', role: 'alert', text: errorMessage(err) }));
+      panel.append(el('p', { className: 'form-error', role: 'alert', text: friendlyMessage(err) }));
     });
   }
 
@@ -308,9 +295,7 @@ export function mountSettings(container, app) {
   window.addEventListener('hashchange', onHashChange);
 
   return {
-    select: (id) => selectTab(id, true),
-    destroy() { this.unmount(); },
-    unmount() {
+    destroy() {
       renderGen += 1;
       window.removeEventListener('hashchange', onHashChange);
       container.replaceChildren();
@@ -322,7 +307,7 @@ export function mountSettings(container, app) {
 
 async function renderProfile(panel, ctx, alive) {
   const { app } = ctx;
-  let user = ctx.me;
+  let user = app.store.me;
   try {
     user = await app.api('GET', '/api/v1/users/me');
   } catch (err) {
@@ -356,7 +341,7 @@ async function renderProfile(panel, ctx, alive) {
       display.value = u.display_name || '';
       emoji.value = u.status_emoji ? `:${u.status_emoji}:` : '';
       text.value = u.status_text || '';
-      Object.assign(ctx.me, u);
+      app.store.putUser(u);
       ok.textContent = 'Saved.';
     } catch (e) {
       err.show(e);
@@ -865,8 +850,8 @@ async function renderOutgoing(panel, ctx, alive) {
     }, { 'aria-expanded': 'false', 'aria-label': `Delivery log of ${label}` });
 
     const chNames = (h.channel_ids || []).map((id) => (byId.get(id) ? channelName(byId.get(id)) : `channel ${id}`));
-    const link = el('a', { href: h.url, rel: 'noopener noreferrer', target: '_blank', text: h.url });
-    if (!/^https?:/i.test(h.url)) link.removeAttribute('href');
+    const href = safeURL(h.url, ['http:', 'https:']);
+    const link = el('a', { href: href || undefined, rel: 'noopener noreferrer', target: '_blank', text: h.url });
     add(li, 
       el('div', { className: 'item-title' }, el('strong', { text: h.name || '(unnamed)' }), ' ',
         el('span', { className: h.active ? 'badge ok' : 'badge warn', text: h.active ? 'active' : 'paused' })),

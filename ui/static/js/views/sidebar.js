@@ -3,6 +3,7 @@
 
 import { h, replace } from "../dom.js";
 import { isMuted } from "./notify.js";
+import { listAll } from "../api.js";
 
 function presenceClass(status) {
   return "presence " + (status || "offline");
@@ -113,13 +114,7 @@ async function browseDialog(app) {
   const d = dialog("Browse channels", filter, list);
   let all = [];
   try {
-    let cursor = "";
-    for (let i = 0; i < 20; i++) {
-      const page = await app.api("GET", "/channels?browse=true&limit=200" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
-      all.push(...(page.items || []));
-      cursor = page.next_cursor;
-      if (!cursor) break;
-    }
+    all = await listAll("/channels?browse=true&limit=200", 20, (p) => app.api("GET", p));
   } catch (e) { replace(list, h("li", { class: "form-error" }, e.message)); return; }
   const render = () => {
     const q = filter.value.trim().toLowerCase();

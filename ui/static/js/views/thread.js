@@ -1,13 +1,14 @@
 // The thread side panel: the root message, its replies and a reply composer.
 
 import { h, replace } from "../dom.js";
-import { renderList, renderMessage, onRenderer } from "./messages.js";
+import { renderList, renderMessage, rendererCtx, onRenderer } from "./messages.js";
 import { mountComposer } from "./composer.js";
 
 export function mountThread(panel, app, rootId, highlightId) {
   const store = app.store;
   const cleanup = [];
   let editingId = null;
+  const ctx = rendererCtx(app); // the renderer's lookups, built once per mount
   const closeBtn = h("button", { type: "button", class: "icon-button", "aria-label": "Close thread", title: "Close thread (Esc)" }, "✕");
   const heading = h("div", { class: "thread-header" }, h("h2", { id: "thread-title" }, "Thread"), closeBtn);
   const rootList = h("ol", { class: "message-list thread-root" });
@@ -27,11 +28,11 @@ export function mountThread(panel, app, rootId, highlightId) {
     if (t.error) { replace(scroller, h("p", { class: "muted" }, "This thread is not available.")); return; }
     if (!t.root) return;
     const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
-    replace(rootList, renderMessage(app, t.root, { inThread: true }));
+    replace(rootList, renderMessage(app, t.root, { inThread: true, ctx }));
     const eph = (store.ephemeral.get(t.root.channel_id) || []).filter((e) => e.thread_id === rootId);
     const items = [...t.items, ...eph].sort((a, b) => a.created_at - b.created_at);
     replace(replies, renderList(app, items, {
-      inThread: true, editingId,
+      inThread: true, editingId, ctx,
       onEdit: (m) => { editingId = m.id; render(); },
       onCancelEdit: () => { editingId = null; render(); composer?.focus(); },
     }));

@@ -1,6 +1,7 @@
 // Harness for views_test.html: mounts one view against the running server.
 import { mountSearch } from './search.js';
 import { mountSettings } from './settings.js';
+import { store } from '../store.js';
 
 const params = new URLSearchParams(location.search);
 const token = params.get('token') || '';
@@ -29,11 +30,17 @@ async function api(method, path, body) {
   return data;
 }
 
+// The views read users and the signed-in user from the app's store.
 const me = await api('GET', '/api/v1/users/me');
+store.me = me;
+try {
+  const users = await api('GET', '/api/v1/users?limit=200');
+  for (const u of (users && users.items) || []) store.putUser(u, true);
+} catch { /* names are fetched one by one instead */ }
+store.putUser(me, true);
 const app = {
   api,
-  me,
-  store: { users: new Map() },
+  store,
   navigate(channelId, messageId) {
     log.textContent = `navigate ${channelId} ${messageId}`;
   },
