@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -94,25 +93,6 @@ type BotPatch struct {
 	IconURL     *string `json:"icon_url"`
 }
 
-// ValidateIcon checks a per-bot or per-message icon: an emoji shortcode (with
-// or without colons) or an http(s) URL; either may be empty.
-func ValidateIcon(emoji, iconURL string) (string, string, error) {
-	if emoji != "" {
-		e, err := channels.NormalizeEmoji(emoji)
-		if err != nil {
-			return "", "", channels.Invalid("invalid_icon_emoji", "icon_emoji", "icon_emoji must be a shortcode like robot_face")
-		}
-		emoji = e
-	}
-	if iconURL != "" {
-		u, err := url.Parse(iconURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(iconURL) > 2000 {
-			return "", "", channels.Invalid("invalid_icon_url", "icon_url", "icon_url must be an http(s) URL")
-		}
-	}
-	return emoji, iconURL, nil
-}
-
 // Create makes a bot owned by owner, with a first token carrying scopes;
 // the token's secret is returned once. Admins may, and any user when the
 // server allows users to create bots. A bot token cannot create bots.
@@ -139,7 +119,7 @@ func (s *Service) CreateFor(ctx context.Context, owner string, in NewBot) (*Bot,
 }
 
 func (s *Service) create(ctx context.Context, ownerID int64, in NewBot) (*Bot, *channels.Token, string, error) {
-	emoji, iconURL, err := ValidateIcon(in.IconEmoji, in.IconURL)
+	emoji, iconURL, err := channels.ValidateIcon(in.IconEmoji, in.IconURL)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -166,8 +146,8 @@ func scanBot(row interface{ Scan(...any) error }, b *Bot) error {
 	return row.Scan(&b.ID, &b.Username, &b.DisplayName, &b.OwnerID, &b.IconEmoji, &b.IconURL, &b.Deactivated, &b.CreatedAt)
 }
 
-// Bot returns a bot by its user id, without checking who asks (the Slack
-// API uses it for bot profiles).
+// Bot returns a bot by its user id, without checking who asks; manageable
+// adds that check.
 func (s *Service) Bot(ctx context.Context, id int64) (*Bot, error) {
 	var b Bot
 	err := scanBot(s.db.Reader.QueryRowContext(ctx, `SELECT `+botColumns+` FROM bots b JOIN users u ON u.id = b.user_id
@@ -237,7 +217,7 @@ func (s *Service) Update(ctx context.Context, actor *channels.Actor, id int64, p
 	if p.IconURL != nil {
 		iconURL = *p.IconURL
 	}
-	if emoji, iconURL, err = ValidateIcon(emoji, iconURL); err != nil {
+	if emoji, iconURL, err = channels.ValidateIcon(emoji, iconURL); err != nil {
 		return nil, err
 	}
 	if p.DisplayName != nil {

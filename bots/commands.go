@@ -64,7 +64,8 @@ func NewCommands(svc *channels.Service, bots *Service, hub *channels.Hub, logger
 	if opts.Timeout <= 0 {
 		opts.Timeout = 3 * time.Second
 	}
-	c := &Commands{svc: svc, bots: bots, hub: hub, log: logger, opts: opts, builtins: map[string]*builtin{}}
+	c := &Commands{svc: svc, bots: bots, hub: hub, log: logger, opts: opts, builtins: map[string]*builtin{},
+		remindWake: make(chan struct{}, 1)}
 	for _, b := range builtinCommands(c) {
 		c.builtins[b.Trigger] = b
 	}
@@ -128,8 +129,7 @@ type Invocation struct {
 	result   *CommandResult
 }
 
-// reply adds an ephemeral message from author (0: the system bot) to the
-// result.
+// reply adds an ephemeral message to the result; deliver names its author.
 func (inv *Invocation) reply(text string) {
 	inv.result.Ephemeral = append(inv.result.Ephemeral, Ephemeral{Text: text})
 }
@@ -151,8 +151,7 @@ type builtin struct {
 	Trigger     string
 	Description string
 	Usage       string
-	// InThread marks commands that make sense inside a thread.
-	Run func(ctx context.Context, inv *Invocation) error
+	Run         func(ctx context.Context, inv *Invocation) error
 }
 
 // MaxCommandText bounds the text of a command line.
@@ -210,22 +209,20 @@ func (c *Commands) Invoke(ctx context.Context, actor *channels.Actor, channelID 
 // explain turns the error of a built-in into the invoker's ephemeral
 // explanation; it reports false for errors that are the server's fault.
 func (c *Commands) explain(inv *Invocation, err error) bool {
-	var ce *channels.Error
-	var ie *channels.InputError
-	switch {
-	case errors.As(err, &ie):
-		inv.fail(ie.Code, "/%s: %s", inv.Trigger, ie.Message)
-	case errors.As(err, &ce):
-		inv.fail(ce.Code, "/%s: %s", inv.Trigger, ce.Message)
-	default:
+	he := channels.ToHTTP(err)
+	if he.Status >= 500 {
 		return false
 	}
+	inv.fail(he.Code, "/%s: %s", inv.Trigger, he.Message)
 	return true
 }
 
 // deliver stamps the invocation's ephemeral replies (author authorID, 0
 // for the system bot) and sends them to the invoker's connections.
 func (c *Commands) deliver(ctx context.Context, inv *Invocation, authorID int64) {
+	if len(inv.result.Ephemeral) == 0 {
+		return
+	}
 	if authorID == 0 {
 		if bot, err := c.svc.SystemBot(ctx); err == nil {
 			authorID = bot.ID
@@ -233,13 +230,13 @@ func (c *Commands) deliver(ctx context.Context, inv *Invocation, authorID int64)
 	}
 	for i := range inv.result.Ephemeral {
 		e := &inv.result.Ephemeral[i]
-		c.stamp(e, inv.Channel.ID, authorID, inv.ThreadID)
+		e.stamp(inv.Channel.ID, authorID, inv.ThreadID)
 		c.sendEphemeral(inv.Actor.ID, e)
 	}
 }
 
 // stamp fills in an ephemeral message's id, place, author and time.
-func (c *Commands) stamp(e *Ephemeral, channelID, authorID, threadID int64) {
+func (e *Ephemeral) stamp(channelID, authorID, threadID int64) {
 	now := time.Now().UnixMilli()
 	if e.ID == "" {
 		e.ID = newEphemeralID()

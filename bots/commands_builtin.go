@@ -28,13 +28,11 @@ func builtinCommands(c *Commands) []*builtin {
 		{Trigger: "msg", Description: "Send someone a direct message", Usage: "@user <message>", Run: c.msg},
 		{Trigger: "status", Description: "Set your status, or clear it", Usage: "[:emoji:] <text> | clear", Run: c.status},
 		{Trigger: "away", Description: "Toggle being shown away", Run: c.away},
+		c.remindCommand(),
 		{Trigger: "dnd", Description: "Do not disturb for a while (default an hour), or off", Usage: "[30m | 2h | off]", Run: c.dnd},
 	}
 	if c.opts.Search != nil {
 		list = append(list, &builtin{Trigger: "search", Description: "Search messages; results only you see", Usage: "<query>", Run: c.search})
-	}
-	if r := c.remindCommand(); r != nil {
-		list = append(list, r)
 	}
 	return list
 }
@@ -289,14 +287,19 @@ func (c *Commands) search(ctx context.Context, inv *Invocation) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Messages matching %q*\n", inv.Text)
+	names := map[int64]string{} // channel id → how results name it
 	for _, m := range msgs {
 		text := m.Text
 		if r := []rune(text); len(r) > 200 {
 			text = string(r[:200]) + "…"
 		}
-		where := "a conversation"
-		if ch, err := c.svc.Channel(ctx, inv.Actor, m.ChannelID); err == nil && ch.Name != "" {
-			where = "#" + ch.Name
+		where, ok := names[m.ChannelID]
+		if !ok {
+			where = "a conversation"
+			if ch, err := c.svc.Channel(ctx, inv.Actor, m.ChannelID); err == nil && ch.Name != "" {
+				where = "#" + ch.Name
+			}
+			names[m.ChannelID] = where
 		}
 		fmt.Fprintf(&b, "• %s — in %s, %s UTC\n", strings.ReplaceAll(text, "\n", " "), where, time.UnixMilli(m.CreatedAt).UTC().Format("2006-01-02 15:04"))
 	}

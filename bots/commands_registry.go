@@ -209,7 +209,7 @@ func (c *Commands) Create(ctx context.Context, actor *channels.Actor, in Command
 			return nil, "", channels.Invalid("missing_"+field, field, "%s is required", field)
 		}
 	}
-	cmd := &Command{Method: "POST", CreatorID: actor.ID, secret: newSecretHex("plc_"), Token: newSecretHex("")[:26]}
+	cmd := &Command{Method: "POST", CreatorID: actor.ID, secret: channels.NewSecret("plc_"), Token: channels.NewSecret("")[:26]}
 	if err := c.apply(ctx, actor, cmd, in); err != nil {
 		return nil, "", err
 	}
@@ -278,7 +278,7 @@ func (c *Commands) RotateSecret(ctx context.Context, actor *channels.Actor, id i
 	if _, err := c.managed(ctx, actor, id); err != nil {
 		return nil, "", err
 	}
-	secret := newSecretHex("plc_")
+	secret := channels.NewSecret("plc_")
 	err := c.svc.DB().Write(ctx, func(tx *channels.Tx) error {
 		_, err := tx.Exec(`UPDATE commands SET secret = ?, updated_at = ? WHERE id = ?`, secret, time.Now().UnixMilli(), id)
 		return err
@@ -288,9 +288,4 @@ func (c *Commands) RotateSecret(ctx context.Context, actor *channels.Actor, id i
 	}
 	cmd, err := c.command(ctx, id)
 	return cmd, secret, err
-}
-
-// newSecretHex is prefix and 48 random hex digits.
-func newSecretHex(prefix string) string {
-	return prefix + newEphemeralID()[1:] + newEphemeralID()[1:] + newEphemeralID()[1:]
 }

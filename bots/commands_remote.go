@@ -43,7 +43,6 @@ type CommandResponse struct {
 
 // Response types.
 const (
-	ResponseEphemeral = "ephemeral"
 	ResponseInChannel = "in_channel"
 )
 
@@ -71,7 +70,7 @@ func (c *Commands) runRemote(ctx context.Context, inv *Invocation, cmd *Command)
 		inv.fail("dispatch_failed", "/%s cannot run: this server makes no outbound calls.", cmd.Trigger)
 		return
 	}
-	secret := newSecretHex("plr_")
+	secret := channels.NewSecret("plr_")
 	row := &responseRow{commandID: cmd.ID, userID: inv.Actor.ID, channelID: inv.Channel.ID, threadID: inv.ThreadID,
 		expiresAt: time.Now().Add(ResponseURLTTL).UnixMilli()}
 	if err := c.svc.DB().Write(ctx, func(tx *channels.Tx) error {
@@ -116,7 +115,7 @@ func (c *Commands) runRemote(ctx context.Context, inv *Invocation, cmd *Command)
 	if !ok {
 		return // an empty 200 shows nothing
 	}
-	c.respond(ctx, inv, cmd, row, resp, true)
+	c.respond(ctx, inv, cmd, actorForBot(bot), row, resp, true)
 	c.deliver(ctx, inv, cmd.BotID)
 	if err := c.saveResponse(ctx, row); err != nil {
 		c.log.Error("slash commands: record response", "command", cmd.Trigger, "err", err)
@@ -180,12 +179,12 @@ func parseCommandResponse(contentType string, body []byte) (CommandResponse, boo
 // in the channel as the bot. first is the app's immediate answer, after
 // which an in_channel reply is preceded by the invoker's command line, as
 // in Slack.
-func (c *Commands) respond(ctx context.Context, inv *Invocation, cmd *Command, row *responseRow, r CommandResponse, first bool) {
+func (c *Commands) respond(ctx context.Context, inv *Invocation, cmd *Command, bot *channels.Actor, row *responseRow, r CommandResponse, first bool) {
 	eph := Ephemeral{UserID: cmd.BotID, Text: r.Text, Attachments: nonNull(r.Attachments), Blocks: nonNull(r.Blocks),
 		Username: r.Username, IconEmoji: r.IconEmoji, IconURL: r.IconURL}
 	if r.DeleteOriginal {
 		if row.lastMessageID != 0 {
-			if err := c.svc.DeleteMessage(ctx, c.botActor(ctx, cmd.BotID), row.lastMessageID); err != nil && !errors.Is(err, channels.ErrNotFound) {
+			if err := c.svc.DeleteMessage(ctx, bot, row.lastMessageID); err != nil && !errors.Is(err, channels.ErrNotFound) {
 				c.log.Warn("slash commands: delete original", "command", cmd.Trigger, "err", err)
 			}
 			row.lastMessageID = 0
@@ -205,7 +204,6 @@ func (c *Commands) respond(ctx context.Context, inv *Invocation, cmd *Command, r
 		inv.result.Ephemeral = append(inv.result.Ephemeral, eph)
 		return
 	}
-	bot := c.botActor(ctx, cmd.BotID)
 	if r.ReplaceOriginal && row.lastMessageID != 0 {
 		// The replacement replaces all of it: no attachments means none.
 		text, atts, blocks := r.Text, nonNull(r.Attachments), nonNull(r.Blocks)
@@ -225,7 +223,7 @@ func (c *Commands) respond(ctx context.Context, inv *Invocation, cmd *Command, r
 	if first {
 		line, _, err := c.svc.PostMessage(ctx, inv.Actor, inv.Channel.ID, channels.NewMessage{Text: inv.Line, ThreadID: inv.ThreadID})
 		if err != nil {
-			inv.fail(errorCode(err), "/%s: your command could not be posted: %s", cmd.Trigger, err)
+			inv.fail(channels.ToHTTP(err).Code, "/%s: your command could not be posted: %s", cmd.Trigger, err)
 			return
 		}
 		inv.posted(line)
@@ -246,13 +244,18 @@ func (c *Commands) respond(ctx context.Context, inv *Invocation, cmd *Command, r
 	inv.posted(m)
 }
 
-// botActor is the bot speaking for its command: it may post in public
-// channels it has not joined and use a reply's name and icon.
+// botActor loads the bot that speaks for a command (see actorForBot).
 func (c *Commands) botActor(ctx context.Context, botID int64) *channels.Actor {
 	u, err := c.svc.User(ctx, botID)
 	if err != nil {
 		u = &channels.User{ID: botID, Kind: channels.KindBot}
 	}
+	return actorForBot(u)
+}
+
+// actorForBot is a bot speaking for its command: it may post in public
+// channels it has not joined and use a reply's name and icon.
+func actorForBot(u *channels.User) *channels.Actor {
 	return &channels.Actor{User: *u, TokenKind: channels.TokenBot,
 		Scopes: []string{channels.ScopeChatWrite, channels.ScopeChatWritePublic, channels.ScopeChatWriteCustomize}}
 }
@@ -298,7 +301,8 @@ func (c *Commands) Respond(ctx context.Context, secret string, contentType strin
 		return err
 	}
 	actor := &channels.Actor{User: *user}
-	ch, err := c.svc.Channel(ctx, c.botActor(ctx, cmd.BotID), row.channelID)
+	bot := c.botActor(ctx, cmd.BotID)
+	ch, err := c.svc.Channel(ctx, bot, row.channelID)
 	if err != nil {
 		if ch, err = c.svc.Channel(ctx, actor, row.channelID); err != nil {
 			return &ResponseError{Status: http.StatusNotFound, Code: "channel_not_found"}
@@ -306,7 +310,7 @@ func (c *Commands) Respond(ctx context.Context, secret string, contentType strin
 	}
 	inv := &Invocation{Actor: actor, Channel: ch, ThreadID: row.threadID, Trigger: cmd.Trigger,
 		result: &CommandResult{Command: "/" + cmd.Trigger, OK: true}}
-	c.respond(ctx, inv, cmd, row, resp, false)
+	c.respond(ctx, inv, cmd, bot, row, resp, false)
 	c.deliver(ctx, inv, cmd.BotID)
 	return c.saveResponse(ctx, row)
 }
@@ -363,19 +367,6 @@ func nonNull(raw json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return raw
-}
-
-// errorCode is the API error code of err, or internal_error.
-func errorCode(err error) string {
-	var ce *channels.Error
-	var ie *channels.InputError
-	switch {
-	case errors.As(err, &ie):
-		return ie.Code
-	case errors.As(err, &ce):
-		return ce.Code
-	}
-	return "internal_error"
 }
 
 // shortError keeps the end of a transport error, which says what happened

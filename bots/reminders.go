@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -40,7 +41,6 @@ const remindUsage = "me|#channel <when> <what> — <when> (UTC): in 10 minutes |
 // remindCommand is /remind. It also makes the delivery loop's wake channel,
 // since it runs while the Commands are built.
 func (c *Commands) remindCommand() *builtin {
-	c.remindWake = make(chan struct{}, 1)
 	return &builtin{Trigger: "remind", Description: "Set a reminder for yourself or a channel", Usage: remindUsage, Run: c.remind}
 }
 
@@ -345,12 +345,21 @@ func (c *Commands) deliverReminders(ctx context.Context) time.Duration {
 		}
 		return reminderPoll
 	}
+	var sys *channels.Actor
+	if len(due) > 0 {
+		if sys, err = c.svc.SystemActor(ctx); err != nil {
+			if ctx.Err() == nil {
+				c.log.Error("reminders: deliver", "err", err)
+			}
+			return reminderPoll
+		}
+	}
 	failed := false
 	for _, r := range due {
 		if ctx.Err() != nil {
 			return 0
 		}
-		if err := c.deliverReminder(ctx, r); err != nil {
+		if err := c.deliverReminder(ctx, sys, r); err != nil {
 			// Retried at the next poll; the idempotency key keeps a
 			// half-done delivery from posting twice.
 			failed = true
@@ -396,18 +405,10 @@ func (c *Commands) dueReminders(ctx context.Context, now int64) ([]reminder, err
 	return out, rows.Err()
 }
 
-// deliverReminder posts one reminder as the system bot, then marks it
+// deliverReminder posts one reminder as the system bot (sys), then marks it
 // delivered. One that can no longer be delivered (its creator deactivated,
 // its channel archived or left) is marked delivered without a post.
-func (c *Commands) deliverReminder(ctx context.Context, r reminder) error {
-	bot, err := c.svc.SystemBot(ctx)
-	if err != nil {
-		return err
-	}
-	if bot.Deactivated {
-		return errors.New("the system bot is deactivated")
-	}
-	sys := &channels.Actor{User: *bot, TokenKind: channels.TokenSystem}
+func (c *Commands) deliverReminder(ctx context.Context, sys *channels.Actor, r reminder) error {
 	creator, err := c.svc.User(ctx, r.creatorID)
 	switch {
 	case errors.Is(err, channels.ErrNotFound), err == nil && creator.Deactivated:
@@ -445,9 +446,9 @@ func (c *Commands) deliverReminder(ctx context.Context, r reminder) error {
 // failReminder drops a reminder whose post was refused (the request is
 // wrong, retrying will not help) and returns other errors to retry.
 func (c *Commands) failReminder(ctx context.Context, r reminder, err error) error {
-	var ce *channels.Error
-	var ie *channels.InputError
-	if errors.As(err, &ce) || errors.As(err, &ie) {
+	// A refusal (the channel is gone, the creator may no longer post)
+	// will not change by waiting; anything else is retried.
+	if st := channels.ToHTTP(err).Status; st < 500 && st != http.StatusTooManyRequests {
 		return c.dropReminder(ctx, r, err.Error())
 	}
 	return err

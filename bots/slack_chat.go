@@ -3,7 +3,6 @@ package bots
 import (
 	"encoding/json"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -234,14 +233,12 @@ func chatPostEphemeral(c *slackCall) (gin.H, error) {
 	if strings.TrimSpace(text) == "" && len(atts) == 0 && len(blocks) == 0 {
 		return nil, slackFail("no_text")
 	}
-	now := time.Now().UnixMilli()
-	e := Ephemeral{ID: newEphemeralID(), ChannelID: ch.ID, UserID: c.actor.ID, Text: text, Markup: channels.MarkupMrkdwn,
-		Attachments: atts, Blocks: blocks, TS: millisTS(now), CreatedAt: now}
-	if tid, err := c.threadID(); err != nil {
+	tid, err := c.threadID()
+	if err != nil {
 		return nil, err
-	} else if tid != 0 {
-		e.ThreadID = &tid
 	}
+	e := Ephemeral{Text: text, Attachments: atts, Blocks: blocks}
+	e.stamp(ch.ID, c.actor.ID, tid)
 	if err := c.api.hub.SendEphemeral(uid, ch.ID, e); err != nil {
 		return nil, err
 	}

@@ -31,21 +31,29 @@ func checkOverrides(actor *Actor, username, iconEmoji, iconURL string) (Override
 	if len([]rune(username)) > 80 {
 		return ov, Invalid("invalid_username", "username", "username is longer than 80 characters")
 	}
-	if iconEmoji != "" {
-		e, err := NormalizeEmoji(iconEmoji)
+	var err error
+	ov.IconEmoji, ov.IconURL, err = ValidateIcon(iconEmoji, iconURL)
+	return ov, err
+}
+
+// ValidateIcon checks an icon as messages, bots and incoming webhooks
+// carry it: an emoji shortcode (with or without colons, returned without)
+// and an http(s) URL; either may be empty.
+func ValidateIcon(emoji, iconURL string) (string, string, error) {
+	if emoji != "" {
+		e, err := NormalizeEmoji(emoji)
 		if err != nil {
-			return ov, Invalid("invalid_icon_emoji", "icon_emoji", "icon_emoji must be a shortcode like rocket")
+			return "", "", Invalid("invalid_icon_emoji", "icon_emoji", "icon_emoji must be a shortcode like rocket")
 		}
-		ov.IconEmoji = e
+		emoji = e
 	}
 	if iconURL != "" {
 		u, err := url.Parse(iconURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(iconURL) > 2000 {
-			return ov, Invalid("invalid_icon_url", "icon_url", "icon_url must be an http(s) URL")
+			return "", "", Invalid("invalid_icon_url", "icon_url", "icon_url must be an http(s) URL")
 		}
-		ov.IconURL = iconURL
 	}
-	return ov, nil
+	return emoji, iconURL, nil
 }
 
 // AuthorIconFunc returns a message author's own icon (a bot's, kept by the

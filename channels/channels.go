@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -552,12 +553,7 @@ func (s *Service) OpenDM(ctx context.Context, actor *Actor, userIDs []int64) (c 
 		}
 		ids = append(ids, id)
 	}
-	slices.Sort(ids)
-	keyParts := make([]string, len(ids))
-	for i, id := range ids {
-		keyParts[i] = fmt.Sprint(id)
-	}
-	key := strings.Join(keyParts, ",")
+	key := dmKey(ids)
 	kind := ChannelDM
 	if len(ids) > 2 {
 		kind = ChannelGroupDM
@@ -644,4 +640,15 @@ func (s *Service) MarkRead(ctx context.Context, actor *Actor, channelID, message
 		return fmt.Errorf("mark channel %d read: %w", channelID, err)
 	}
 	return nil
+}
+
+// dmKey names a conversation by its members, so that opening it again
+// finds it: their ids, sorted, joined with commas. It sorts ids.
+func dmKey(ids []int64) string {
+	slices.Sort(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
 }

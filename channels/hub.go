@@ -407,12 +407,12 @@ func (h *Hub) isMember(channelID, userID int64) bool {
 }
 
 // sendEphemeral sends a frame without seq to every connection of the users.
-func (h *Hub) sendEphemeral(users map[int64]struct{}, frame []byte, skip *conn) {
+func (h *Hub) sendEphemeral(users map[int64]struct{}, frame []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for u := range users {
 		for c := range h.byUser[u] {
-			if c != skip && c.live {
+			if c.live {
 				c.send(frame)
 			}
 		}
@@ -427,7 +427,7 @@ func (h *Hub) SendEphemeral(userID int64, channelID int64, data any) error {
 	if err != nil {
 		return fmt.Errorf("encode ephemeral message: %w", err)
 	}
-	h.sendEphemeral(map[int64]struct{}{userID: {}}, frame, nil)
+	h.sendEphemeral(map[int64]struct{}{userID: {}}, frame)
 	return nil
 }
 

@@ -309,5 +309,5 @@ func (h *Hub) typingFrom(c *conn, channelID int64) {
 		}
 	}
 	h.mu.Unlock()
-	h.sendEphemeral(others, frame, nil)
+	h.sendEphemeral(others, frame)
 }

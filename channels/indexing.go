@@ -142,11 +142,11 @@ func (s *Service) ReadableChannelIDs(ctx context.Context, actor *Actor) ([]int64
 // DMWith returns the id of the actor's DM with userID, or 0 when they have
 // none (it does not open one).
 func (s *Service) DMWith(ctx context.Context, actor *Actor, userID int64) (int64, error) {
-	a, b := min(actor.ID, userID), max(actor.ID, userID)
-	key := fmt.Sprintf("%d,%d", a, b)
-	if a == b {
-		key = fmt.Sprint(a)
+	members := []int64{actor.ID}
+	if userID != actor.ID {
+		members = append(members, userID)
 	}
+	key := dmKey(members)
 	var id int64
 	err := s.db.ReadRow(ctx, `SELECT id FROM channels WHERE dm_key = ?`, key).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

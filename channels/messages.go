@@ -113,9 +113,10 @@ func jsonArray(raw json.RawMessage, field string, max int) (json.RawMessage, err
 const postTargetSQL = `SELECT kind, archived_at IS NOT NULL,
 	EXISTS (SELECT 1 FROM members WHERE channel_id = c.id AND user_id = ?) FROM channels c WHERE id = ?`
 
-// postTarget checks that the actor may write into a channel (as a member).
-func (s *Service) postTarget(ctx context.Context, actorID, channelID int64) error {
-	return checkPostTarget(s.db.ReadRow(ctx, postTargetSQL, actorID, channelID), nil)
+// postTarget checks that actorID may write into a channel, and with poster
+// set the scopes of a post (see checkPostTarget).
+func (s *Service) postTarget(ctx context.Context, actorID, channelID int64, poster *Actor) error {
+	return checkPostTarget(s.db.ReadRow(ctx, postTargetSQL, actorID, channelID), poster)
 }
 
 // checkPostTarget checks a postTargetSQL row. With poster set, it checks a
@@ -425,6 +426,55 @@ func (s *Service) Message(ctx context.Context, actor *Actor, id int64) (*Message
 	return m, nil
 }
 
+// VisibleMessages loads the messages among ids that the actor may read, in
+// the order of ids, with their channels: one query for the messages and
+// one per distinct channel, where calling Message per id would repeat
+// both. Deleted, unknown and unreadable ids are left out.
+func (s *Service) VisibleMessages(ctx context.Context, actor *Actor, ids []int64) ([]Message, map[int64]*Channel, error) {
+	chans := map[int64]*Channel{}
+	if len(ids) == 0 {
+		return nil, chans, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE deleted_at IS NULL AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load messages: %w", err)
+	}
+	found, err := collectMessages(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[int64]Message, len(found))
+	unreadable := map[int64]bool{}
+	for _, m := range found {
+		if _, seen := chans[m.ChannelID]; !seen && !unreadable[m.ChannelID] {
+			c, _, err := s.loadChannel(ctx, actor, m.ChannelID)
+			switch {
+			case errors.Is(err, ErrNotFound), err == nil && !actor.Can(HistoryScope(c.Kind)):
+				unreadable[m.ChannelID] = true
+				continue
+			case err != nil:
+				return nil, nil, err
+			}
+			chans[m.ChannelID] = c
+		}
+		if !unreadable[m.ChannelID] {
+			byID[m.ID] = m
+		}
+	}
+	out := make([]Message, 0, len(byID))
+	for _, id := range ids {
+		if m, ok := byID[id]; ok {
+			out = append(out, m)
+		}
+	}
+	return out, chans, s.hydrate(ctx, out)
+}
+
 // visibleMessage returns a message in a channel the actor may see, and the
 // channel, without checking scopes.
 func (s *Service) visibleMessage(ctx context.Context, actor *Actor, id int64) (*Message, *Channel, error) {
@@ -578,14 +628,10 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	if m.UserID != actor.ID {
 		return nil, Forbidden("not_author", "only the author can edit a message")
 	}
-	if e.repost || actor.TokenKind == TokenBot {
-		// A bot edits where it may post: chat:write where a member,
-		// chat:write.public in a public channel it is not in (as Slack's
-		// chat.update does for messages posted that way).
-		if err := checkPostTarget(s.db.ReadRow(ctx, postTargetSQL, actor.ID, m.ChannelID), actor); err != nil {
-			return nil, err
-		}
-	} else if err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {
+	// An edit goes where a new post may: for a bot, chat:write.public
+	// covers a public channel it is not in (as Slack's chat.update does);
+	// people need to be members.
+	if err := s.postTarget(ctx, actor.ID, m.ChannelID, actor); err != nil {
 		return nil, err
 	}
 	if e.Text != nil {

@@ -231,7 +231,7 @@ func (p *presence) push(id int64, force bool) {
 	p.hub.mu.Lock()
 	sharers := p.hub.sharers(id)
 	p.hub.mu.Unlock()
-	p.hub.sendEphemeral(sharers, frame, nil)
+	p.hub.sendEphemeral(sharers, frame)
 }
 
 // statusOf is the presence status shown in user objects.

@@ -29,7 +29,7 @@ func (s *Service) React(ctx context.Context, actor *Actor, messageID int64, emoj
 	if err := RequireScope(actor, ScopeReactionsWrite); err != nil {
 		return err
 	}
-	if err := s.postTarget(ctx, actor.ID, m.ChannelID); err != nil {
+	if err := s.postTarget(ctx, actor.ID, m.ChannelID, nil); err != nil {
 		return err
 	}
 	typ, q := EventReactionAdded, `INSERT OR IGNORE INTO reactions (message_id, emoji, user_id, created_at) VALUES (?, ?, ?, ?)`

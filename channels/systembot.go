@@ -55,18 +55,27 @@ func (s *Service) SystemBot(ctx context.Context) (*User, error) {
 	return s.User(ctx, id)
 }
 
-// Notify sends userID a direct message from the system bot, written in
-// Slack mrkdwn. It is how the server tells someone about something that
-// happened to what they own.
-func (s *Service) Notify(ctx context.Context, userID int64, text string) (*Message, error) {
+// SystemActor is the server acting as the system bot, which may post in
+// any channel that is not archived.
+func (s *Service) SystemActor(ctx context.Context) (*Actor, error) {
 	bot, err := s.SystemBot(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if bot.Deactivated {
-		return nil, fmt.Errorf("notify user %d: the system bot is deactivated", userID)
+		return nil, errors.New("the system bot is deactivated")
 	}
-	actor := &Actor{User: *bot, TokenKind: TokenSystem}
+	return &Actor{User: *bot, TokenKind: TokenSystem}, nil
+}
+
+// Notify sends userID a direct message from the system bot, written in
+// Slack mrkdwn. It is how the server tells someone about something that
+// happened to what they own.
+func (s *Service) Notify(ctx context.Context, userID int64, text string) (*Message, error) {
+	actor, err := s.SystemActor(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("notify user %d: %w", userID, err)
+	}
 	dm, _, err := s.OpenDM(ctx, actor, []int64{userID})
 	if err != nil {
 		return nil, fmt.Errorf("notify user %d: %w", userID, err)

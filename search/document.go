@@ -17,12 +17,16 @@ var linkPattern = regexp.MustCompile(`(?i)\b(https?|ftp)://[^\s<>|]+`)
 // text inside attachments and blocks and its file names, and the facts the
 // query language filters on.
 func DocumentOf(m channels.IndexedMessage) Document {
+	var atts []attachment
+	if len(m.Attachments) > 0 && json.Unmarshal(m.Attachments, &atts) != nil {
+		atts = nil // malformed attachments add nothing
+	}
 	parts := []string{m.Text}
-	parts = append(parts, attachmentTexts(m.Attachments)...)
+	parts = append(parts, attachmentTexts(atts)...)
 	parts = append(parts, blockTexts(m.Blocks)...)
 	parts = append(parts, m.FileNames...)
 	text := strings.TrimSpace(strings.Join(nonEmpty(parts), "\n"))
-	links := linkPattern.MatchString(text) || hasAttachmentLink(m.Attachments)
+	links := linkPattern.MatchString(text) || hasAttachmentLink(atts)
 	return Document{
 		ID:            m.ID,
 		ChannelID:     m.ChannelID,
@@ -63,11 +67,7 @@ type attachment struct {
 	} `json:"fields"`
 }
 
-func attachmentTexts(raw json.RawMessage) []string {
-	var atts []attachment
-	if len(raw) == 0 || json.Unmarshal(raw, &atts) != nil {
-		return nil
-	}
+func attachmentTexts(atts []attachment) []string {
 	var out []string
 	for _, a := range atts {
 		out = append(out, a.Pretext, a.AuthorName, a.Title, a.Text, a.Footer)
@@ -81,11 +81,7 @@ func attachmentTexts(raw json.RawMessage) []string {
 	return out
 }
 
-func hasAttachmentLink(raw json.RawMessage) bool {
-	var atts []attachment
-	if len(raw) == 0 || json.Unmarshal(raw, &atts) != nil {
-		return false
-	}
+func hasAttachmentLink(atts []attachment) bool {
 	for _, a := range atts {
 		if a.TitleLink != "" {
 			return true

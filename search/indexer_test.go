@@ -19,9 +19,8 @@ import (
 // unreachable Meilisearch would.
 type flakyIndex struct {
 	Index
-	mu     sync.Mutex
-	down   bool
-	writes int
+	mu   sync.Mutex
+	down bool
 }
 
 func (f *flakyIndex) setDown(down bool) {
@@ -33,7 +32,6 @@ func (f *flakyIndex) setDown(down bool) {
 func (f *flakyIndex) fail() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.writes++
 	if f.down {
 		return fmt.Errorf("connect: %w", ErrUnavailable)
 	}
@@ -203,5 +201,14 @@ func TestIndexer_StepFailureKeepsCursor(t *testing.T) {
 	}
 	if st, _ := ix.Status(ctx); st.Cursor != 0 {
 		t.Fatalf("cursor moved past a failed batch: %+v", st)
+	}
+	// Nor was it saved: a restarted indexer reads it from the database.
+	again := NewIndexer(svc, flaky, ix.log)
+	if err := again.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if st, _ := again.Status(ctx); st.Cursor != 0 {
+		t.Fatalf("a failed batch's cursor was saved: %+v", st)
 	}
 }

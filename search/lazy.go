@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Lazy is an index opened on first use: a backend that is unreachable when
@@ -16,8 +17,8 @@ type Lazy struct {
 	name string
 	open func(ctx context.Context) (Index, error)
 
-	mu    sync.Mutex
-	index Index
+	mu    sync.Mutex // held while opening
+	index atomic.Pointer[Index]
 }
 
 // NewLazy returns an index called name that open creates when first
@@ -30,10 +31,16 @@ func NewLazy(name string, open func(ctx context.Context) (Index, error)) *Lazy {
 func (l *Lazy) Name() string { return l.name }
 
 func (l *Lazy) get(ctx context.Context) (Index, error) {
-	l.mu.Lock()
+	if idx := l.index.Load(); idx != nil {
+		return *idx, nil
+	}
+	// One caller opens; the others do not queue behind a slow attempt.
+	if !l.mu.TryLock() {
+		return nil, fmt.Errorf("open %s: %w: being opened", l.name, ErrUnavailable)
+	}
 	defer l.mu.Unlock()
-	if l.index != nil {
-		return l.index, nil
+	if idx := l.index.Load(); idx != nil {
+		return *idx, nil
 	}
 	idx, err := l.open(ctx)
 	if err != nil {
@@ -42,7 +49,7 @@ func (l *Lazy) get(ctx context.Context) (Index, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w: %w", l.name, ErrUnavailable, err)
 	}
-	l.index = idx
+	l.index.Store(&idx)
 	return idx, nil
 }
 

@@ -61,11 +61,6 @@ func MeiliPollInterval(d time.Duration) MeiliOption {
 	return func(c *meiliConfig) { c.pollInterval = d }
 }
 
-// MeiliHTTPClient sets the HTTP client (default: one with a 10s timeout).
-func MeiliHTTPClient(hc *http.Client) MeiliOption {
-	return func(c *meiliConfig) { c.httpClient = hc }
-}
-
 // meiliSettings are applied at start-up. The ranking rules are
 // Meilisearch's defaults plus recency as the last tiebreaker.
 var meiliSettings = meilisearch.Settings{

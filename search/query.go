@@ -28,9 +28,3 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string { return fmt.Sprintf("%s: %s", e.Part, e.Reason) }
-
-// Empty reports whether the query has neither terms nor operators.
-func (p *Parsed) Empty() bool {
-	return len(p.Terms) == 0 && len(p.From) == 0 && len(p.InChannels) == 0 && len(p.InDMs) == 0 &&
-		p.Before == 0 && p.After == 0 && !p.HasLink && !p.HasFile && !p.HasReaction && !p.IsThread && !p.IsBot
-}

@@ -26,9 +26,6 @@ func NewService(svc *channels.Service, indexer *Indexer) *Service {
 	return &Service{svc: svc, indexer: indexer}
 }
 
-// Indexer is the indexer behind the service.
-func (s *Service) Indexer() *Indexer { return s.indexer }
-
 // Result is one search result: the message, its channel, and the snippet
 // with the matched terms marked.
 type Result struct {
@@ -97,29 +94,23 @@ func (s *Service) Search(ctx context.Context, actor *channels.Actor, query, sort
 	if err != nil {
 		return nil, "", fmt.Errorf("search: %w", err)
 	}
-	out := make([]Result, 0, len(res.Hits))
-	chans := map[int64]*channels.Channel{}
-	for _, h := range res.Hits {
-		// The index may lag a delete or a removal from a channel by a
-		// moment; the database has the last word on what is shown.
-		m, err := s.svc.Message(ctx, actor, h.ID)
-		if errors.Is(err, channels.ErrNotFound) || errors.Is(err, channels.ErrForbidden) {
-			continue
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		ch, ok := chans[m.ChannelID]
-		if !ok {
-			if ch, err = s.svc.Channel(ctx, actor, m.ChannelID); err != nil {
-				continue
-			}
-			chans[m.ChannelID] = ch
-		}
-		out = append(out, Result{Message: *m, Channel: *ch, Highlights: splitSnippet(h.Snippet)})
+	// The index may lag a delete or a removal from a channel by a moment;
+	// the database has the last word on what is shown.
+	ids := make([]int64, len(res.Hits))
+	snippets := make(map[int64]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i], snippets[h.ID] = h.ID, h.Snippet
+	}
+	msgs, chans, err := s.svc.VisibleMessages(ctx, actor, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Result, len(msgs))
+	for i, m := range msgs {
+		out[i] = Result{Message: m, Channel: *chans[m.ChannelID], Highlights: splitSnippet(snippets[m.ID])}
 	}
 	next := ""
-	if res.More {
+	if res.More && offset+limit <= maxOffset {
 		next = encodeCursor(offset + limit)
 	}
 	return out, next, nil
@@ -209,6 +200,10 @@ func splitSnippet(s string) []Highlight {
 	return out
 }
 
+// maxOffset is how deep paging goes: past it, a cursor is neither given
+// nor taken.
+const maxOffset = 10000
+
 func encodeCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("o" + strconv.Itoa(offset)))
 }
@@ -219,7 +214,7 @@ func decodeCursor(c string) (int, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err == nil && len(raw) > 1 && raw[0] == 'o' {
-		if n, err := strconv.Atoi(string(raw[1:])); err == nil && n >= 0 && n <= 10000 {
+		if n, err := strconv.Atoi(string(raw[1:])); err == nil && n >= 0 && n <= maxOffset {
 			return n, nil
 		}
 	}

@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"time"
 )
 
 //go:embed static
@@ -44,7 +43,6 @@ type asset struct {
 type Client struct {
 	version string
 	files   map[string]*asset
-	modTime time.Time
 }
 
 // assetRef finds the relative css/ and js/ references index.html makes.
@@ -56,7 +54,7 @@ func New() (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{files: map[string]*asset{}, modTime: time.Now()}
+	c := &Client{files: map[string]*asset{}}
 	var names []string
 	raw := map[string][]byte{}
 	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {

@@ -128,17 +128,10 @@ func checkIncomingFields(h *Incoming) error {
 	if h.IconEmoji != "" && h.IconURL != "" {
 		return channels.Invalid("invalid_icon", "icon_emoji", "give icon_emoji or icon_url, not both")
 	}
-	if h.IconEmoji != "" {
-		e, err := channels.NormalizeEmoji(h.IconEmoji)
-		if err != nil {
-			return channels.Invalid("invalid_icon_emoji", "icon_emoji", "icon_emoji must be a shortcode like rocket")
-		}
-		h.IconEmoji = e
-	}
-	if h.IconURL != "" && !strings.HasPrefix(h.IconURL, "http://") && !strings.HasPrefix(h.IconURL, "https://") {
-		return channels.Invalid("invalid_icon_url", "icon_url", "icon_url must be an http(s) URL")
-	}
-	return nil
+	// The same rule posts through the hook are held to.
+	var err error
+	h.IconEmoji, h.IconURL, err = channels.ValidateIcon(h.IconEmoji, h.IconURL)
+	return err
 }
 
 // checkChannel makes sure the actor may post into the channel: a member of
@@ -418,7 +411,7 @@ func (s *IncomingService) Post(ctx context.Context, secret string, p IncomingPay
 	}
 
 	in := channels.NewMessage{Text: p.Text, Markup: channels.MarkupMrkdwn, Blocks: p.Blocks,
-		Attachments: incomingFieldValues(p.Attachments), IdempotencyKey: idemKey}
+		Attachments: incomingFieldValues(p.Attachments)}
 	if idemKey != "" {
 		in.IdempotencyKey = "hook:" + strconv.FormatInt(h.ID, 10) + ":" + idemKey
 	}

@@ -131,8 +131,8 @@ func (h *IncomingHandler) postHook(c *gin.Context) {
 		posted, err = h.svc.Post(c.Request.Context(), c.Param("secret"), p, c.GetHeader("Idempotency-Key"), wantJSON)
 		if err == nil {
 			if wantJSON {
-				c.JSON(http.StatusOK, gin.H{"ok": true, "channel": hookChannelID(posted.Channel),
-					"channel_id": posted.Channel.ID, "ts": hookTS(posted.Message), "message_id": posted.Message.ID})
+				c.JSON(http.StatusOK, gin.H{"ok": true, "channel": slackChannelID(posted.Channel),
+					"channel_id": posted.Channel.ID, "ts": messageTS(posted.Message), "message_id": posted.Message.ID})
 				return
 			}
 			c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("ok"))
@@ -271,31 +271,4 @@ func incomingEscapeControl(b []byte) []byte {
 		out = append(out, ch)
 	}
 	return out
-}
-
-// hookChannelID is a channel's Slack-style id (C, D or G and the id), as
-// the Slack-compatible API shows it.
-func hookChannelID(ch *channels.Channel) string {
-	prefix := "C"
-	switch ch.Kind {
-	case channels.ChannelDM:
-		prefix = "D"
-	case channels.ChannelGroupDM:
-		prefix = "G"
-	}
-	return prefix + strconv.FormatInt(ch.ID, 10)
-}
-
-// hookTS is a message's Slack ts: the second it was posted and its id as
-// the fraction (the Slack-compatible API's format).
-func hookTS(m *channels.Message) string {
-	return strconv.FormatInt(m.CreatedAt/1000, 10) + "." + hookPad6(m.ID)
-}
-
-func hookPad6(id int64) string {
-	s := strconv.FormatInt(id, 10)
-	for len(s) < 6 {
-		s = "0" + s
-	}
-	return s
 }

@@ -2,9 +2,7 @@ package webhooks
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -172,12 +170,6 @@ func NewOutgoing(svc *channels.Service, sender *Sender, logger *slog.Logger, opt
 	return &Outgoing{svc: svc, db: svc.DB(), sender: sender, log: logger, opts: opts, due: make(chan struct{}, 1)}
 }
 
-func newSecret(prefix string) string {
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
-}
-
 const subscriptionColumns = `id, creator_id, bot_id, name, url, secret, token, channel_ids, event_types, trigger_words,
 	trigger_when, format, content_type, include_bot_messages, active, created_seq, created_at, updated_at`
 
@@ -313,7 +305,7 @@ func (o *Outgoing) Create(ctx context.Context, actor *channels.Actor, in Subscri
 	if err != nil {
 		return nil, "", err
 	}
-	s.secret, s.Token, s.createdSeq = newSecret("pws_"), newSecret("")[:26], head
+	s.secret, s.Token, s.createdSeq = channels.NewSecret("pws_"), channels.NewSecret("")[:26], head
 	if s.Format == FormatEvent {
 		if err := o.verifyURL(ctx, s); err != nil {
 			return nil, "", err
@@ -447,7 +439,7 @@ func (o *Outgoing) RotateSecret(ctx context.Context, actor *channels.Actor, id i
 	if err != nil {
 		return nil, "", err
 	}
-	s.secret = newSecret("pws_")
+	s.secret = channels.NewSecret("pws_")
 	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
 		s.UpdatedAt = time.Now().UnixMilli()
 		_, err := tx.Exec(`UPDATE outgoing_webhooks SET secret = ?, updated_at = ? WHERE id = ?`, s.secret, s.UpdatedAt, id)

@@ -258,7 +258,13 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
 		return
 	}
 	if o.opts.ObserveAttempt != nil {
-		result := map[string]string{StateSucceeded: ResultSucceeded, StatePending: ResultRetrying, StateFailed: ResultFailed}[state]
+		result := ResultSucceeded
+		switch state {
+		case StatePending:
+			result = ResultRetrying
+		case StateFailed:
+			result = ResultFailed
+		}
 		o.opts.ObserveAttempt(result, res.Latency)
 	}
 	switch {
@@ -341,6 +347,12 @@ func (o *Outgoing) Deliveries(ctx context.Context, actor *channels.Actor, webhoo
 	if _, err := o.Get(ctx, actor, webhookID); err != nil {
 		return nil, false, err
 	}
+	return o.deliveries(ctx, webhookID, before, limit)
+}
+
+// deliveries is Deliveries without the access check: the page of
+// deliveries, then all their attempts in one query.
+func (o *Outgoing) deliveries(ctx context.Context, webhookID, before int64, limit int) ([]Delivery, bool, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
@@ -365,6 +377,7 @@ func (o *Outgoing) Deliveries(ctx context.Context, actor *channels.Actor, webhoo
 		if d.State == StatePending {
 			d.NextAttemptAt = &next
 		}
+		d.Attempts = []Attempt{}
 		out = append(out, d)
 	}
 	rows.Close()
@@ -375,32 +388,34 @@ func (o *Outgoing) Deliveries(ctx context.Context, actor *channels.Actor, webhoo
 	if more {
 		out = out[:limit]
 	}
+	if len(out) == 0 {
+		return out, more, nil
+	}
+	// The page's deliveries are a contiguous range of ids of this webhook.
+	byID := make(map[int64]*Delivery, len(out))
 	for i := range out {
-		if out[i].Attempts, err = o.attempts(ctx, out[i].ID); err != nil {
+		byID[out[i].ID] = &out[i]
+	}
+	arows, err := o.db.Reader.QueryContext(ctx, `SELECT a.delivery_id, a.num, a.at, a.status, a.latency_ms, a.error, a.response
+		FROM outgoing_attempts a JOIN outgoing_deliveries d ON d.id = a.delivery_id
+		WHERE d.webhook_id = ? AND a.delivery_id BETWEEN ? AND ? ORDER BY a.id`, webhookID, out[len(out)-1].ID, out[0].ID)
+	if err != nil {
+		return nil, false, fmt.Errorf("list attempts of outgoing webhook %d: %w", webhookID, err)
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var a Attempt
+		var deliveryID int64
+		var body []byte
+		if err := arows.Scan(&deliveryID, &a.Num, &a.At, &a.Status, &a.LatencyMS, &a.Error, &body); err != nil {
 			return nil, false, err
 		}
-	}
-	return out, more, nil
-}
-
-func (o *Outgoing) attempts(ctx context.Context, deliveryID int64) ([]Attempt, error) {
-	rows, err := o.db.Reader.QueryContext(ctx, `SELECT num, at, status, latency_ms, error, response FROM outgoing_attempts
-		WHERE delivery_id = ? ORDER BY id`, deliveryID)
-	if err != nil {
-		return nil, fmt.Errorf("list attempts of delivery %d: %w", deliveryID, err)
-	}
-	defer rows.Close()
-	out := []Attempt{}
-	for rows.Next() {
-		var a Attempt
-		var body []byte
-		if err := rows.Scan(&a.Num, &a.At, &a.Status, &a.LatencyMS, &a.Error, &body); err != nil {
-			return nil, err
-		}
 		a.Response = string(body)
-		out = append(out, a)
+		if d := byID[deliveryID]; d != nil {
+			d.Attempts = append(d.Attempts, a)
+		}
 	}
-	return out, rows.Err()
+	return out, more, arows.Err()
 }
 
 // Redeliver queues a finished delivery again, now, with the same event id;
@@ -430,7 +445,7 @@ func (o *Outgoing) Redeliver(ctx context.Context, actor *channels.Actor, webhook
 		return nil, fmt.Errorf("redeliver %d: %w", deliveryID, err)
 	}
 	o.wakeWorkers()
-	ds, _, err := o.Deliveries(ctx, actor, webhookID, deliveryID+1, 1)
+	ds, _, err := o.deliveries(ctx, webhookID, deliveryID+1, 1)
 	if err != nil || len(ds) == 0 {
 		return nil, err
 	}

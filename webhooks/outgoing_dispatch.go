@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -156,7 +157,7 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 			if head <= since {
 				return 0, nil
 			}
-			return o.advance(ctx, since, head)
+			return 0, o.advance(ctx, head)
 		}
 	}
 	events, err := o.svc.Log.All(ctx, since, dispatchBatch)
@@ -167,7 +168,7 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	look := &lookups{o: o, users: map[int64]*channels.User{}, chans: map[[2]int64]*channels.Channel{}}
+	look := &lookups{o: o, users: map[int64]*channels.User{}, chans: map[[2]int64]*channels.Channel{}, msgs: map[int64]decodedMessage{}}
 	var queue []newDelivery
 	for _, e := range events {
 		for i := range subs {
@@ -177,9 +178,8 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 		}
 	}
 	last := events[len(events)-1].Seq
-	if len(queue) == 0 && time.Since(o.persistedAt) < cursorPersistEvery {
-		o.readUpTo.Store(last)
-		return len(events), nil
+	if len(queue) == 0 {
+		return len(events), o.advance(ctx, last)
 	}
 	err = o.db.Write(ctx, func(tx *channels.Tx) error {
 		now := nowMillis()
@@ -209,6 +209,28 @@ type lookups struct {
 	o     *Outgoing
 	users map[int64]*channels.User
 	chans map[[2]int64]*channels.Channel
+	msgs  map[int64]decodedMessage // by event seq: decoded once for every subscription
+}
+
+// decodedMessage is a message event's message, and whether an
+// integration posted it; msg is nil when the payload does not decode.
+type decodedMessage struct {
+	msg         *channels.Message
+	fromWebhook bool
+}
+
+// message decodes the message a message.* event carries.
+func (l *lookups) message(e channels.Event) decodedMessage {
+	if d, ok := l.msgs[e.Seq]; ok {
+		return d
+	}
+	var d decodedMessage
+	m := &channels.Message{}
+	if json.Unmarshal(e.Data, m) == nil {
+		d = decodedMessage{msg: m, fromWebhook: fromWebhook(m)}
+	}
+	l.msgs[e.Seq] = d
+	return d
 }
 
 func (l *lookups) user(ctx context.Context, id int64) *channels.User {
@@ -238,15 +260,6 @@ func (l *lookups) channel(ctx context.Context, viewerID, id int64) *channels.Cha
 	return c
 }
 
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // match decides whether e goes to s and, if so, builds its body.
 func (o *Outgoing) match(ctx context.Context, look *lookups, s *Subscription, e channels.Event) (newDelivery, bool) {
 	if e.Seq <= s.createdSeq || e.ChannelID == nil {
@@ -256,7 +269,7 @@ func (o *Outgoing) match(ctx context.Context, look *lookups, s *Subscription, e 
 	if len(types) == 0 || s.Format == FormatSlack {
 		types = []string{channels.EventMessageCreated}
 	}
-	if !contains(types, e.Type) {
+	if !slices.Contains(types, e.Type) {
 		return newDelivery{}, false
 	}
 	ch := look.channel(ctx, s.CreatorID, *e.ChannelID)
@@ -267,7 +280,7 @@ func (o *Outgoing) match(ctx context.Context, look *lookups, s *Subscription, e 
 		if ch.Kind != channels.ChannelPublic {
 			return newDelivery{}, false
 		}
-	} else if !contains(s.ChannelIDs, ch.ID) {
+	} else if !slices.Contains(s.ChannelIDs, ch.ID) {
 		return newDelivery{}, false
 	}
 	var actor *channels.User
@@ -278,15 +291,14 @@ func (o *Outgoing) match(ctx context.Context, look *lookups, s *Subscription, e 
 		}
 		actor = look.user(ctx, *e.ActorID)
 	}
-	var msg *channels.Message
-	isMessage := strings.HasPrefix(e.Type, "message.")
-	if isMessage {
-		msg = &channels.Message{}
-		if err := json.Unmarshal(e.Data, msg); err != nil {
+	var dm decodedMessage
+	if strings.HasPrefix(e.Type, "message.") {
+		if dm = look.message(e); dm.msg == nil {
 			return newDelivery{}, false
 		}
 	}
-	if !s.IncludeBotMessages && (actor != nil && actor.Kind == channels.KindBot || msg != nil && fromWebhook(msg)) {
+	msg := dm.msg
+	if !s.IncludeBotMessages && (actor != nil && actor.Kind == channels.KindBot || dm.fromWebhook) {
 		return newDelivery{}, false
 	}
 	trigger := ""
@@ -450,18 +462,18 @@ func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *cha
 
 // advance moves the cursor over events that need no delivery, persisting it
 // at most once every cursorPersistEvery.
-func (o *Outgoing) advance(ctx context.Context, since, last int64) (int, error) {
+func (o *Outgoing) advance(ctx context.Context, last int64) error {
 	o.readUpTo.Store(last)
 	if time.Since(o.persistedAt) < cursorPersistEvery {
-		return 0, nil
+		return nil
 	}
 	err := o.db.Write(ctx, func(tx *channels.Tx) error {
 		_, err := tx.Exec(`UPDATE outgoing_cursor SET seq = ? WHERE id = 1 AND seq < ?`, last, last)
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("advance outgoing webhook cursor to %d: %w", last, err)
+		return fmt.Errorf("advance outgoing webhook cursor to %d: %w", last, err)
 	}
 	o.persistedAt = time.Now()
-	return 0, nil
+	return nil
 }

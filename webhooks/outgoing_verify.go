@@ -15,7 +15,7 @@ import (
 // that the receiver must answer 2xx with the challenge (as plain text, JSON
 // {"challenge"} or the form challenge=).
 func (o *Outgoing) verifyURL(ctx context.Context, s *Subscription) error {
-	challenge := newSecret("")
+	challenge := channels.NewSecret("")
 	body, _ := json.Marshal(map[string]string{"token": s.Token, "challenge": challenge, "type": "url_verification"})
 	res := o.sender.Send(ctx, Request{URL: s.URL, Body: body, ContentType: "application/json", Secret: s.secret,
 		DeliveryID: "verify-" + challenge[:16]})

@@ -51,7 +51,7 @@ func TestBots_Scopes(t *testing.T) {
 	w.other = w.admin.createChannel("random", false)
 	w.priv = w.admin.createChannel("ops", true)
 	w.msg = w.admin.post(w.pub.ID, "hello", 0)
-	w.file = authzUpload(w.admin, "notes.txt", "some notes")
+	w.file = w.admin.uploadFile("notes.txt", []byte("some notes"))
 	w.admin.mustJSON(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/channels/%d/messages", w.pub.ID),
 		map[string]any{"text": "file", "file_ids": []int64{w.file.ID}}, nil)
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -42,21 +43,15 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx, "channels", channels.Migrations()); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := db.Migrate(ctx, "bots", bots.Migrations()); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := db.Migrate(ctx, "webhooks", webhooks.Migrations()); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := db.Migrate(ctx, "search", search.Migrations()); err != nil {
-		db.Close()
-		return nil, err
+	// Each package's own migrations, the core's first.
+	for _, m := range []struct {
+		component string
+		files     fs.FS
+	}{{"channels", channels.Migrations()}, {"bots", bots.Migrations()}, {"webhooks", webhooks.Migrations()}, {"search", search.Migrations()}} {
+		if err := db.Migrate(ctx, m.component, m.files); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	svc := channels.New(db, logger, channels.Options{
 		DataDir:        cfg.DataDir,

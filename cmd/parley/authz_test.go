@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 	"sort"
 	"strconv"
@@ -526,13 +525,7 @@ func (w *authzWorld) fixture(target string) *authzFixture {
 		}
 		f.secrets = append(f.secrets, f.ch.Name)
 	case targetDM:
-		res := w.owner.do("POST", "/api/v1/dms", map[string]any{"user_ids": []int64{w.member.User.ID}})
-		if res.Status != http.StatusCreated && res.Status != http.StatusOK {
-			w.t.Fatalf("open DM: %d %s", res.Status, res.Body)
-		}
-		if err := json.Unmarshal(res.Body, &f.ch); err != nil {
-			w.t.Fatal(err)
-		}
+		f.ch = w.owner.openDM(w.member.User.ID)
 	default:
 		w.t.Fatalf("unknown target %q", target)
 	}
@@ -540,46 +533,21 @@ func (w *authzWorld) fixture(target string) *authzFixture {
 	f.reply = w.member.post(f.ch.ID, w.next("reply text "), f.root.ID)
 	w.owner.mustJSON(http.StatusNoContent, "PUT", fmt.Sprintf("/api/v1/messages/%d/reactions/thumbsup", f.root.ID), nil, nil)
 	fileName := w.next("file") + ".txt"
-	f.file = authzUpload(w.owner, fileName, w.next("file contents "))
+	f.file = w.owner.uploadFile(fileName, []byte(w.next("file contents ")))
 	w.owner.mustJSON(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/channels/%d/messages", f.ch.ID),
 		map[string]any{"text": w.next("file text "), "file_ids": []int64{f.file.ID}}, &f.fileMsg)
 	f.secrets = append(f.secrets, f.root.Text, f.reply.Text, f.fileMsg.Text, fileName, f.file.SHA256)
 	return f
 }
 
-// authzUpload uploads a file as c.
-func authzUpload(c *client, name, content string) channels.File {
-	c.ts.t.Helper()
-	res := authzDo(c, "POST", "/api/v1/files", authzMultipart{name, content})
-	if res.Status != http.StatusCreated {
-		c.ts.t.Fatalf("upload %s: %d %s", name, res.Status, res.Body)
-	}
-	var f channels.File
-	if err := json.Unmarshal(res.Body, &f); err != nil {
-		c.ts.t.Fatal(err)
-	}
-	return f
-}
-
-// authzDo is client.do that also sends authzMultipart bodies.
+// authzDo is client.do that also sends authzMultipart bodies (only the
+// upload route takes them).
 func authzDo(c *client, method, path string, body any) *response {
 	c.ts.t.Helper()
-	mp, ok := body.(authzMultipart)
-	if !ok {
-		return c.do(method, path, body)
+	if mp, ok := body.(authzMultipart); ok {
+		return c.upload(mp.name, []byte(mp.content))
 	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	part, err := mw.CreateFormFile("file", mp.name)
-	if err != nil {
-		c.ts.t.Fatal(err)
-	}
-	part.Write([]byte(mp.content))
-	mw.Close()
-	cc := *c
-	cc.Header = c.Header.Clone()
-	cc.Header.Set("Content-Type", mw.FormDataContentType())
-	return cc.do(method, path, buf.Bytes())
+	return c.do(method, path, body)
 }
 
 // TestAuthz_Matrix runs every route under /api/v1 as every caller and
@@ -756,7 +724,7 @@ func TestAuthz_PrivateNeverLeaks(t *testing.T) {
 	ana.mustJSON(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/messages/%d", root.ID), map[string]any{"text": "edited-text-quux @bob"}, nil)
 	gone := ana.post(priv.ID, "deleted-text-zap", 0)
 	ana.mustJSON(http.StatusNoContent, "DELETE", fmt.Sprintf("/api/v1/messages/%d", gone.ID), nil, nil)
-	file := authzUpload(ana, "secret-diagram.txt", "secret file bytes")
+	file := ana.uploadFile("secret-diagram.txt", []byte("secret file bytes"))
 	var fileMsg channels.Message
 	ana.mustJSON(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/channels/%d/messages", priv.ID),
 		map[string]any{"text": "file-text-corge", "file_ids": []int64{file.ID}}, &fileMsg)
@@ -769,7 +737,7 @@ func TestAuthz_PrivateNeverLeaks(t *testing.T) {
 	var dm channels.Channel
 	ana.mustJSON(http.StatusCreated, "POST", "/api/v1/dms", map[string]any{"user_ids": []int64{ben.User.ID}}, &dm)
 	dmMsg := ana.post(dm.ID, "dm-text-grault @bob", 0)
-	dmFile := authzUpload(ben, "dm-file.txt", "dm file bytes")
+	dmFile := ben.uploadFile("dm-file.txt", []byte("dm file bytes"))
 	var dmFileMsg channels.Message
 	ben.mustJSON(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/channels/%d/messages", dm.ID),
 		map[string]any{"text": "dm-text-grault too", "file_ids": []int64{dmFile.ID}}, &dmFileMsg)

@@ -141,14 +141,7 @@ func BenchmarkSearchIndexLag(b *testing.B) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	// Let the indexer finish, then stop sampling.
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if st, err := ts.app.indexer.Status(ctx); err == nil && st.Lag == 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	ts.waitIndexed() // then stop sampling
 	close(stop)
 	sampling.Wait()
 	// The sampler may have stopped just before the indexer's last step.

@@ -49,12 +49,19 @@ func newBrowser(t *testing.T) *browser {
 // bounded by timeout.
 func (b *browser) newTab(timeout time.Duration) context.Context {
 	b.t.Helper()
+	// Not t.TempDir: Chromium's helper processes may still write to the
+	// profile as the test ends, which would fail that cleanup.
+	profile, err := os.MkdirTemp("", "parley-chromium-")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(func() { _ = os.RemoveAll(profile) }) // best effort, after the browser is gone
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(b.path),
 		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 900),
-		chromedp.UserDataDir(b.t.TempDir()),
+		chromedp.UserDataDir(profile),
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	b.t.Cleanup(cancelAlloc)

@@ -127,16 +127,12 @@ func newCommandWorld(t *testing.T, tweak ...func(*Config)) *commandWorld {
 
 func (w *commandWorld) run(as *client, text string) bots.CommandResult {
 	w.ts.t.Helper()
-	var res bots.CommandResult
-	as.mustJSON(http.StatusOK, "POST", fmt.Sprintf("/api/v1/channels/%d/commands", w.ch.ID), map[string]any{"text": text}, &res)
-	return res
+	return as.command(w.ch.ID, text)
 }
 
 func (w *commandWorld) history() []channels.Message {
 	w.ts.t.Helper()
-	var page channels.List[channels.Message]
-	w.ana.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/channels/%d/messages", w.ch.ID), nil, &page)
-	return page.Items
+	return w.ana.history(w.ch.ID)
 }
 
 func TestCommands_RemoteRequest(t *testing.T) {

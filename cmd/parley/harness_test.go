@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
@@ -246,4 +247,23 @@ func (c *client) upload(name string, content []byte) *response {
 	mw.Close()
 	cp := c.withHeader("Content-Type", mw.FormDataContentType())
 	return cp.do("POST", "/api/v1/files", body.Bytes())
+}
+
+// poll calls cond every 5 ms until it holds, failing the test after
+// timeout.
+func poll(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 10 s.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	poll(t, 10*time.Second, what, cond)
 }

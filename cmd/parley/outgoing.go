@@ -9,9 +9,9 @@ import (
 	"github.com/parley-chat/parley/webhooks"
 )
 
-// mountOutgoing builds the outgoing webhooks service (sender with the
-// configured allowlist, dispatcher and workers), starts its delivery and
-// mounts its routes on api. The app's Close stops it.
+// mountOutgoing builds the outgoing webhooks service on sender (dispatcher
+// and workers), starts its delivery, exports its metrics and mounts its
+// routes on api. The app's Close stops it.
 func mountOutgoing(a *app, sender *webhooks.Sender, core *channels.Handler, api gin.IRouter, m *metrics) error {
 	opts := webhooks.OutgoingOptions{
 		Backoff:        a.cfg.WebhookRetryBackoff,

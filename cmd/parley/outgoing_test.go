@@ -83,18 +83,6 @@ func (rc *receiver) requests() []received {
 	return append([]received(nil), rc.got...)
 }
 
-// waitFor polls cond until it holds, failing the test after 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // waitRequests waits until rc has received n requests.
 func (rc *receiver) waitRequests(n int) []received {
 	rc.t.Helper()
@@ -367,10 +355,9 @@ func TestOutgoing_LoopSafety(t *testing.T) {
 	bot.post(ch.ID, "beep", 0)
 	ana.post(ch.ID, "human", 0)
 
-	got := withBots.waitRequests(2)
+	withBots.waitRequests(2)
 	own.waitRequests(1)
 	plain.waitRequests(1)
-	_ = got
 	waitFor(t, "all deliveries finished", func() bool {
 		for _, id := range []int64{plainHook.ID, withBotsHook.ID, ownHook.ID} {
 			for _, d := range ana.deliveries(id) {
@@ -475,9 +462,9 @@ func TestOutgoing_SlackReply(t *testing.T) {
 	}
 	// The reply is the subscription's own bot's: no second request.
 	ana.post(ch.ID, "ping again", 0)
-	rc.waitRequests(2)
-	if n := len(rc.requests()); n != 2 {
-		t.Fatalf("%d requests, want 2", n)
+	got := rc.waitRequests(2)
+	if n := len(got); n != 2 || !strings.Contains(string(got[1].body), "again") {
+		t.Fatalf("%d requests, want 2, the second for \"ping again\" (not the reply): %s", n, got[len(got)-1].body)
 	}
 }
 
@@ -541,21 +528,15 @@ func TestOutgoing_AutoDisable(t *testing.T) {
 // systemNotices returns the messages the system bot sent c in their DM.
 func systemNotices(t *testing.T, c *client) []channels.Message {
 	t.Helper()
-	var users channels.List[channels.User]
-	c.mustJSON(http.StatusOK, "GET", "/api/v1/users", nil, &users)
-	var botID int64
-	for _, u := range users.Items {
-		if u.Username == channels.SystemBotUsername {
-			botID = u.ID
-		}
+	botID, ok := findSystemBot(c)
+	if !ok {
+		return nil // it has not spoken yet
 	}
 	var list channels.List[channels.Channel]
 	c.mustJSON(http.StatusOK, "GET", "/api/v1/channels", nil, &list)
 	for _, ch := range list.Items {
 		if ch.Kind == channels.ChannelDM && slices.Contains(ch.UserIDs, botID) {
-			var msgs channels.List[channels.Message]
-			c.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/channels/%d/messages", ch.ID), nil, &msgs)
-			return msgs.Items
+			return c.history(ch.ID)
 		}
 	}
 	return nil

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,26 +14,27 @@ import (
 	"github.com/parley-chat/parley/channels"
 )
 
-// remind runs a /remind line in a channel and returns the result.
-func (c *client) remind(channelID int64, line string) bots.CommandResult {
-	c.ts.t.Helper()
-	var res bots.CommandResult
-	c.mustJSON(http.StatusOK, "POST", fmt.Sprintf("/api/v1/channels/%d/commands", channelID), map[string]any{"text": line}, &res)
-	return res
-}
-
 // systemBotID is the id of the workspace's system bot.
 func systemBotID(t *testing.T, c *client) int64 {
 	t.Helper()
+	id, ok := findSystemBot(c)
+	if !ok {
+		t.Fatal("no system bot among the users")
+	}
+	return id
+}
+
+// findSystemBot looks the system bot up; it exists once it has spoken.
+func findSystemBot(c *client) (int64, bool) {
+	c.ts.t.Helper()
 	var users channels.List[channels.User]
 	c.mustJSON(http.StatusOK, "GET", "/api/v1/users", nil, &users)
 	for _, u := range users.Items {
 		if u.Username == channels.SystemBotUsername {
-			return u.ID
+			return u.ID, true
 		}
 	}
-	t.Fatal("no system bot among the users")
-	return 0
+	return 0, false
 }
 
 // countText counts the messages with exactly text.
@@ -54,7 +53,7 @@ func TestRemind_Me(t *testing.T) {
 	ana := ts.signup("ana")
 	ch := ana.createChannel("general", false)
 
-	res := ana.remind(ch.ID, "/remind me in 1s ship it")
+	res := ana.command(ch.ID, "/remind me in 1s ship it")
 	if !res.OK || len(res.Ephemeral) != 1 || len(res.Messages) != 0 {
 		t.Fatalf("/remind me: %+v", res)
 	}
@@ -89,7 +88,7 @@ func TestRemind_Channel(t *testing.T) {
 	general := ana.createChannel("general", false)
 	team := ana.createChannel("team", true)
 
-	res := ana.remind(general.ID, "/remind #team in 1s standup")
+	res := ana.command(general.ID, "/remind #team in 1s standup")
 	if !res.OK || len(res.Ephemeral) != 1 {
 		t.Fatalf("/remind #team: %+v", res)
 	}
@@ -145,7 +144,7 @@ func TestRemind_Refused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := tt.who.remind(general.ID, tt.line)
+			res := tt.who.command(general.ID, tt.line)
 			if res.OK || res.Error != tt.wantErr || len(res.Ephemeral) != 1 {
 				t.Fatalf("%s: ok %v error %q ephemeral %+v; want error %q", tt.line, res.OK, res.Error, res.Ephemeral, tt.wantErr)
 			}
@@ -176,7 +175,7 @@ func TestRemind_DroppedWhenCreatorLeft(t *testing.T) {
 	bob := ts.signup("bob")
 	team := ana.createChannel("team", true)
 	ana.mustJSON(http.StatusNoContent, "POST", fmt.Sprintf("/api/v1/channels/%d/members", team.ID), map[string]any{"user_id": bob.User.ID}, nil)
-	if res := bob.remind(team.ID, "/remind #team in 1s hello"); !res.OK {
+	if res := bob.command(team.ID, "/remind #team in 1s hello"); !res.OK {
 		t.Fatalf("/remind: %+v", res)
 	}
 	bob.mustJSON(http.StatusNoContent, "POST", fmt.Sprintf("/api/v1/channels/%d/leave", team.ID), nil, nil)
@@ -227,7 +226,7 @@ func TestRemind_HalfDoneDeliveryNotRepeated(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new reminder wakes the delivery loop, which then waits for ours.
-	if res := ana.remind(ch.ID, "/remind me in 1 hour later"); !res.OK {
+	if res := ana.command(ch.ID, "/remind me in 1 hour later"); !res.OK {
 		t.Fatalf("/remind: %+v", res)
 	}
 	waitFor(t, "the reminder to be marked delivered", func() bool {
@@ -260,10 +259,7 @@ func TestRemind_SurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("/remind: status %d, err %v, result %+v", st, err, res)
 	}
 	setAt := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && err != os.ErrProcessDone {
-		t.Fatal(err)
-	}
-	p.kill()
+	p.kill() // SIGKILL
 	if d := time.Until(setAt.Add(2500 * time.Millisecond)); d > 0 {
 		time.Sleep(d) // past the due time while nothing runs
 	}
@@ -314,7 +310,7 @@ func TestRemind_CloseLeaksNothing(t *testing.T) {
 	ts := newTestServer(t)
 	ana := ts.signup("ana")
 	ch := ana.createChannel("general", false)
-	if res := ana.remind(ch.ID, "/remind me in 1 hour later"); !res.OK {
+	if res := ana.command(ch.ID, "/remind me in 1 hour later"); !res.OK {
 		t.Fatalf("/remind: %+v", res)
 	}
 }

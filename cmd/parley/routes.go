@@ -213,21 +213,12 @@ func (m *metrics) observe(c *gin.Context) {
 
 // watchOutgoing exports the outgoing webhooks' queue.
 func (m *metrics) watchOutgoing(out *webhooks.Outgoing) {
-	stat := func(pick func(webhooks.OutgoingStats) int64) func() float64 {
-		return func() float64 {
-			st, err := out.Stats(context.Background())
-			if err != nil {
-				return math.NaN()
-			}
-			return float64(pick(st))
-		}
-	}
-	m.registry.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_webhook_deliveries_pending", Help: "Outgoing webhook deliveries waiting for an attempt or a retry."},
-			stat(func(st webhooks.OutgoingStats) int64 { return st.Pending })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_webhook_dispatch_lag_events", Help: "Event-log entries the outgoing webhook dispatcher has not read yet."},
-			stat(func(st webhooks.OutgoingStats) int64 { return st.Lag })),
-	)
+	m.registry.MustRegister(&statusCollector[webhooks.OutgoingStats]{read: out.Stats, series: []series[webhooks.OutgoingStats]{
+		gauge("parley_webhook_deliveries_pending", "Outgoing webhook deliveries waiting for an attempt or a retry.",
+			func(st webhooks.OutgoingStats) float64 { return float64(st.Pending) }),
+		gauge("parley_webhook_dispatch_lag_events", "Event-log entries the outgoing webhook dispatcher has not read yet.",
+			func(st webhooks.OutgoingStats) float64 { return float64(st.Lag) }),
+	}})
 }
 
 // observeWebhookAttempt records one outgoing webhook delivery attempt.
@@ -237,38 +228,68 @@ func (m *metrics) observeWebhookAttempt(result string, latency time.Duration) {
 
 // watchSearch exports the search indexer's progress.
 func (m *metrics) watchSearch(ix *search.Indexer) {
-	status := func(pick func(search.Status) float64) func() float64 {
-		return func() float64 {
-			st, err := ix.Status(context.Background())
-			if err != nil {
-				return math.NaN()
-			}
-			return pick(st)
-		}
-	}
-	m.registry.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_search_index_lag_events", Help: "Event-log entries the search indexer has not indexed yet."},
-			status(func(st search.Status) float64 { return float64(st.Lag) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_search_index_failing", Help: "1 while the search indexer's last attempt failed (it retries with backoff)."},
-			status(func(st search.Status) float64 {
+	m.registry.MustRegister(&statusCollector[search.Status]{read: ix.Status, series: []series[search.Status]{
+		gauge("parley_search_index_lag_events", "Event-log entries the search indexer has not indexed yet.",
+			func(st search.Status) float64 { return float64(st.Lag) }),
+		gauge("parley_search_index_failing", "1 while the search indexer's last attempt failed (it retries with backoff).",
+			func(st search.Status) float64 {
 				if st.LastError != "" {
 					return 1
 				}
 				return 0
-			})),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "parley_search_indexed_documents_total", Help: "Documents written to the search index since start."},
-			status(func(st search.Status) float64 { return float64(st.Indexed) })),
-	)
+			}),
+		counter("parley_search_indexed_documents_total", "Documents written to the search index since start.",
+			func(st search.Status) float64 { return float64(st.Indexed) }),
+	}})
 }
 
 // watchHub exports the realtime gateway's numbers.
 func (m *metrics) watchHub(hub *channels.Hub) {
-	m.registry.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_ws_connections", Help: "Open WebSocket connections."},
-			func() float64 { return float64(hub.Stats().Connections) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "parley_ws_slow_closed_total", Help: "WebSocket connections closed because the client fell behind."},
-			func() float64 { return float64(hub.Stats().SlowClosed) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "parley_ws_dispatched_seq", Help: "The last event-log seq fanned out to WebSocket clients."},
-			func() float64 { return float64(hub.Stats().Dispatched) }),
-	)
+	stats := func(context.Context) (channels.HubStats, error) { return hub.Stats(), nil }
+	m.registry.MustRegister(&statusCollector[channels.HubStats]{read: stats, series: []series[channels.HubStats]{
+		gauge("parley_ws_connections", "Open WebSocket connections.",
+			func(st channels.HubStats) float64 { return float64(st.Connections) }),
+		counter("parley_ws_slow_closed_total", "WebSocket connections closed because the client fell behind.",
+			func(st channels.HubStats) float64 { return float64(st.SlowClosed) }),
+		gauge("parley_ws_dispatched_seq", "The last event-log seq fanned out to WebSocket clients.",
+			func(st channels.HubStats) float64 { return float64(st.Dispatched) }),
+	}})
+}
+
+// statusCollector exports several series read from one status call per
+// scrape (the status may cost a query or two).
+type statusCollector[T any] struct {
+	read   func(context.Context) (T, error)
+	series []series[T]
+}
+
+type series[T any] struct {
+	desc  *prometheus.Desc
+	kind  prometheus.ValueType
+	value func(T) float64
+}
+
+func gauge[T any](name, help string, value func(T) float64) series[T] {
+	return series[T]{prometheus.NewDesc(name, help, nil, nil), prometheus.GaugeValue, value}
+}
+
+func counter[T any](name, help string, value func(T) float64) series[T] {
+	return series[T]{prometheus.NewDesc(name, help, nil, nil), prometheus.CounterValue, value}
+}
+
+func (c *statusCollector[T]) Describe(ch chan<- *prometheus.Desc) {
+	for _, s := range c.series {
+		ch <- s.desc
+	}
+}
+
+func (c *statusCollector[T]) Collect(ch chan<- prometheus.Metric) {
+	st, err := c.read(context.Background())
+	for _, s := range c.series {
+		v := math.NaN()
+		if err == nil {
+			v = s.value(st)
+		}
+		ch <- prometheus.MustNewConstMetric(s.desc, s.kind, v)
+	}
 }

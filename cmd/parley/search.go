@@ -52,19 +52,18 @@ func adminStatus(a *app) gin.HandlerFunc {
 			channels.WriteError(c, a.log, err)
 			return
 		}
-		out := gin.H{"search": indexing}
-		if a.outgoing != nil {
-			st, err := a.outgoing.Stats(ctx)
-			if err != nil {
-				channels.WriteError(c, a.log, err)
-				return
-			}
-			out["outgoing_webhooks"] = gin.H{"pending": st.Pending, "lag": st.Lag}
+		// newRouter mounts this after starting the hub and the outgoing
+		// webhooks.
+		webhooks, err := a.outgoing.Stats(ctx)
+		if err != nil {
+			channels.WriteError(c, a.log, err)
+			return
 		}
-		if a.hub != nil {
-			st := a.hub.Stats()
-			out["realtime"] = gin.H{"connections": st.Connections, "dispatched_seq": st.Dispatched, "slow_closed": st.SlowClosed}
-		}
-		c.JSON(http.StatusOK, out)
+		rt := a.hub.Stats()
+		c.JSON(http.StatusOK, gin.H{
+			"search":            indexing,
+			"outgoing_webhooks": gin.H{"pending": webhooks.Pending, "lag": webhooks.Lag},
+			"realtime":          gin.H{"connections": rt.Connections, "dispatched_seq": rt.Dispatched, "slow_closed": rt.SlowClosed},
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
@@ -29,8 +31,8 @@ func (c *client) searchIDs(q string) []int64 {
 // waitIndexed waits until the indexer has caught up with the log.
 func (ts *testServer) waitIndexed() {
 	ts.t.Helper()
-	waitFor(ts.t.(*testing.T), "the search index to catch up", func() bool {
-		st, err := ts.app.indexer.Status(ts.t.(*testing.T).Context())
+	poll(ts.t, 30*time.Second, "the search index to catch up", func() bool {
+		st, err := ts.app.indexer.Status(context.Background())
 		return err == nil && st.Lag == 0
 	})
 }
@@ -110,8 +112,7 @@ func TestSearch_PrivateNeverLeaks(t *testing.T) {
 	secret := ana.createChannel("secret", true)
 	ana.addMember(secret.ID, bob.User.ID)
 	inSecret := ana.post(secret.ID, "launch codes alpha", 0)
-	var dm channels.Channel
-	ana.mustJSON(http.StatusCreated, "POST", "/api/v1/dms", map[string]any{"user_ids": []int64{bob.User.ID}}, &dm)
+	dm := ana.openDM(bob.User.ID)
 	inDM := ana.post(dm.ID, "launch pineapple", 0)
 	public := ana.createChannel("general", false)
 	inPublic := ana.post(public.ID, "launch party friday", 0)
@@ -231,8 +232,11 @@ func TestSearch_CommandAndStatus(t *testing.T) {
 	}
 	wantError(t, bea.do("GET", "/api/v1/admin/status", nil), http.StatusForbidden, "admin_only")
 	metrics := string(ts.anon().do("GET", "/metrics", nil).Body)
-	if !strings.Contains(metrics, "parley_search_index_lag_events 0") {
-		t.Errorf("/metrics lacks the search lag")
+	for _, want := range []string{"parley_search_index_lag_events 0", "parley_search_index_failing 0",
+		"parley_search_indexed_documents_total 1", "parley_ws_connections 0", "parley_ws_slow_closed_total 0"} {
+		if !strings.Contains(metrics, want+"\n") {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
 

@@ -172,20 +172,12 @@ func (w *wsClient) ordered(f frame) {
 func (w *wsClient) logUntil(stop func(frame) bool) []frame {
 	w.t.Helper()
 	var out []frame
-	deadline := time.Now().Add(wsWait)
-	for {
-		f, err := w.read(time.Until(deadline))
-		if err != nil {
-			w.t.Fatalf("waiting for a frame (after %d log frames): %v", len(out), err)
-		}
-		w.ordered(f)
+	for _, f := range w.until(stop) {
 		if f.Seq != 0 {
 			out = append(out, f)
 		}
-		if stop(f) {
-			return out
-		}
 	}
+	return out
 }
 
 // until reads frames until one satisfies stop and returns all frames read,
@@ -264,15 +256,7 @@ func dataID(f frame) int64 {
 // eventually polls cond until it holds, failing after the deadline.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(wsWait)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		<-tick.C
-	}
+	poll(t, wsWait, what, cond)
 }
 
 // logHead is the newest seq committed to the event log.
