@@ -50,6 +50,7 @@ func (h *Handler) Routes(r gin.IRouter) {
 	a.POST("/channels/:id/members", h.handle(h.addMember))
 	a.DELETE("/channels/:id/members/:user_id", h.handle(h.removeMember))
 	a.POST("/channels/:id/read", h.handle(h.markRead))
+	a.GET("/channels/:id/reads", h.handle(h.listReads))
 	a.POST("/dms", h.handle(h.openDM))
 
 	a.POST("/channels/:id/messages", h.handle(h.postMessage))

@@ -211,3 +211,16 @@ func (h *Handler) openDM(c *gin.Context) error {
 	c.JSON(status, ch)
 	return nil
 }
+
+func (h *Handler) listReads(c *gin.Context) error {
+	id, err := PathID(c, "id", "channel")
+	if err != nil {
+		return err
+	}
+	reads, err := h.svc.Reads(c.Request.Context(), ActorFrom(c), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"reads": reads})
+	return nil
+}

@@ -328,6 +328,11 @@ func authzRoutes() []authzRoute {
 			priv: authzWants{"204", "204", wantChannelNF, wantChannelNF},
 			pub:  authzWants{"204", "204", wantNotIn, wantNotIn},
 			dm:   authzWants{"204", "204", wantChannelNF, wantChannelNF}},
+		// Read positions ("seen") are shared only in DMs and group DMs.
+		{method: "GET", route: "/api/v1/channels/:id/reads", path: chPath("/reads"),
+			priv: authzWants{"400 not_a_dm", "400 not_a_dm", wantChannelNF, wantChannelNF},
+			pub:  authzAll("400 not_a_dm"),
+			dm:   authzWants{"200", "200", wantChannelNF, wantChannelNF}},
 		{method: "POST", route: "/api/v1/dms", none: authzAll("201"), path: fixedPath("/api/v1/dms"),
 			setup: func(w *authzWorld, f *authzFixture) { f.victim = w.user(w.next("pal")).User },
 			body:  func(_ *authzWorld, f *authzFixture) any { return map[string]any{"user_ids": []int64{f.victim.ID}} }},
