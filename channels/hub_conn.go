@@ -238,7 +238,10 @@ func (h *Hub) connCount(userID int64) int {
 type clientFrame struct {
 	Type      string `json:"type"`
 	ChannelID int64  `json:"channel_id"`
-	Status    string `json:"status"`
+	// ThreadID, on a typing frame, is the root of the thread being replied
+	// to; 0 is the channel itself.
+	ThreadID int64  `json:"thread_id"`
+	Status   string `json:"status"`
 }
 
 func (h *Hub) received(s *melody.Session, raw []byte) {
@@ -256,7 +259,7 @@ func (h *Hub) received(s *melody.Session, raw []byte) {
 		h.presence.active(c.userID)
 		c.send([]byte(`{"type":"pong"}`))
 	case "typing":
-		h.typingFrom(c, f.ChannelID)
+		h.typingFrom(c, f.ChannelID, f.ThreadID)
 	case "presence":
 		switch f.Status {
 		case "active":
@@ -283,24 +286,34 @@ func (c *conn) sendError(code, message string) {
 	c.send(frame)
 }
 
-type typingKey struct{ user, channel int64 }
+type typingKey struct{ user, channel, thread int64 }
 
 // typingFrom relays a typing indicator to the channel's other members, at
-// most once per user and channel every TypingThrottle.
-func (h *Hub) typingFrom(c *conn, channelID int64) {
+// most once per user, channel and thread every TypingThrottle. A threadID
+// names the thread the person replies in; it must be a message of the
+// channel that is not itself a reply.
+func (h *Hub) typingFrom(c *conn, channelID, threadID int64) {
 	h.presence.active(c.userID)
 	if !h.isMember(channelID, c.userID) {
 		c.sendError("channel_not_found", "channel not found")
 		return
 	}
 	now := time.Now()
-	key := typingKey{c.userID, channelID}
+	key := typingKey{c.userID, channelID, threadID}
 	if last, ok := h.typing.Load(key); ok && now.Sub(last.(time.Time)) < h.opts.TypingThrottle {
 		return
 	}
+	if threadID != 0 && !h.isThreadRoot(channelID, threadID) {
+		c.sendError("thread_not_found", "thread not found")
+		return
+	}
 	h.typing.Store(key, now)
-	frame, _ := json.Marshal(map[string]any{"type": "typing", "channel_id": channelID, "user_id": c.userID,
-		"expires_in_ms": h.opts.TypingTTL.Milliseconds()})
+	f := map[string]any{"type": "typing", "channel_id": channelID, "user_id": c.userID,
+		"expires_in_ms": h.opts.TypingTTL.Milliseconds()}
+	if threadID != 0 {
+		f["thread_id"] = threadID
+	}
+	frame, _ := json.Marshal(f)
 	h.mu.Lock()
 	others := make(map[int64]struct{}, len(h.members[channelID]))
 	for u := range h.members[channelID] {
@@ -310,4 +323,17 @@ func (h *Hub) typingFrom(c *conn, channelID int64) {
 	}
 	h.mu.Unlock()
 	h.sendEphemeral(others, frame)
+}
+
+// isThreadRoot reports whether id is a message of channelID that can have
+// replies: not a reply itself, and not deleted.
+func (h *Hub) isThreadRoot(channelID, id int64) bool {
+	var n int
+	err := h.svc.db.ReadRow(context.Background(), `SELECT COUNT(*) FROM messages
+		WHERE id = ? AND channel_id = ? AND thread_id IS NULL AND deleted_at IS NULL`, id, channelID).Scan(&n)
+	if err != nil {
+		h.log.Error("realtime: look up a thread", "err", err)
+		return false
+	}
+	return n == 1
 }
