@@ -47,13 +47,17 @@ export function startNotifications(app) {
   app.updateTitle = updateTitle;
 
   const offChannels = store.on("channels", updateTitle);
+  // A first DM may arrive before its channel is loaded: fetch it then.
   const offIncoming = store.on("incoming", ({ message, channel }) => {
-    if (!channel || isMuted(channel.id)) return;
-    const isDM = channel.kind === "dm" || channel.kind === "group_dm";
-    const mention = store.mentionsMe(message);
-    if (!isDM && !mention) return;
-    if (!document.hidden && store.currentChannelId === channel.id) return;
     if (!document.hidden) return;
+    if (channel) { notify(message, channel); return; }
+    app.api("GET", `/channels/${message.channel_id}`).then((c) => notify(message, c), () => {});
+  });
+
+  function notify(message, channel) {
+    if (isMuted(channel.id) || !document.hidden) return;
+    const isDM = channel.kind === "dm" || channel.kind === "group_dm";
+    if (!isDM && !store.mentionsMe(message)) return;
     const dnd = store.me?.dnd_until && store.me.dnd_until > Date.now();
     if (dnd) return;
     if (!("Notification" in window) || Notification.permission !== "granted") return;
@@ -61,9 +65,13 @@ export function startNotifications(app) {
     const where = isDM ? who : `${who} in #${channel.name}`;
     try {
       const n = new Notification(where, { body: (message.text || "(attachment)").slice(0, 200), tag: "parley-" + channel.id });
-      n.addEventListener("click", () => { window.focus(); app.navigate(channel.id, message.thread_id ? message.id : undefined); n.close(); });
+      n.addEventListener("click", () => {
+        window.focus();
+        app.navigate(channel.id, message.thread_id || undefined); // a reply shows its thread's root
+        n.close();
+      });
     } catch { /* notifications unavailable */ }
-  });
+  }
   updateTitle();
   return () => { offChannels(); offIncoming(); };
 }
