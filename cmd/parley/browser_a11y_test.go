@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/parley-chat/parley/channels"
 )
@@ -139,5 +144,206 @@ func TestBrowser_DesktopNotifications(t *testing.T) {
 		chromedp.Poll(`document.title === "(2) bob · Parley"`, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
 	if got := notificationsIn(t, ana.tab); len(got) != 2 {
 		t.Errorf("a notification was shown while the tab was visible: %+v", got[2:])
+	}
+}
+
+// contrastAudit lists the visible text on the page whose WCAG contrast
+// against its effective background is under 4.5:1 (3:1 for large text:
+// 24px, or 18.66px bold). Disabled controls and text that is not words
+// (emoji, symbols) are exempt. The background is the first opaque one up
+// the tree, with the translucent ones between it and the text blended in.
+const contrastAudit = `(async () => {
+	await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+	const parse = (c) => {
+		let m = c.match(/^rgba?\(([^)]*)\)$/);
+		if (m) {
+			const p = m[1].split(/[\s,\/]+/).filter(Boolean).map((x) => x.endsWith("%") ? parseFloat(x) / 100 : Number(x));
+			return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+		}
+		m = c.match(/^color\(srgb ([^)]*)\)$/);
+		if (m) {
+			const p = m[1].split(/[\s\/]+/).filter(Boolean).map(Number);
+			return [p[0] * 255, p[1] * 255, p[2] * 255, p.length > 3 ? p[3] : 1];
+		}
+		return null;
+	};
+	const over = (top, base) => [0, 1, 2].map((i) => top[i] * top[3] + base[i] * (1 - top[3])).concat(1);
+	const lum = (c) => {
+		const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+		return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+	};
+	const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+	const name = (el) => {
+		const parts = [];
+		for (let e = el; e && e !== document.body && parts.length < 4; e = e.parentElement) {
+			parts.unshift(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + [...e.classList].slice(0, 2).map((c) => "." + c).join(""));
+		}
+		return parts.join(" > ");
+	};
+	const hex = (c) => "#" + c.slice(0, 3).map((v) => Math.round(v).toString(16).padStart(2, "0")).join("");
+	const out = new Set();
+	const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+		const text = n.nodeValue.trim();
+		if (!/[\p{L}\p{N}]/u.test(text)) continue;
+		const el = n.parentElement;
+		if (!el || el.closest("script, style, noscript, [disabled], [aria-disabled=true], option")) continue;
+		const range = document.createRange();
+		range.selectNodeContents(n);
+		const rect = range.getBoundingClientRect();
+		if (rect.width <= 1 || rect.height <= 1) continue;
+		const st = getComputedStyle(el);
+		if (st.visibility !== "visible") continue;
+		let fg = parse(st.color);
+		if (!fg) { out.add(name(el) + ": unparsed colour " + st.color); continue; }
+		let opacity = 1;
+		const layers = [];
+		let base = null;
+		let skip = false;
+		for (let e = el; e; e = e.parentElement) {
+			const s = getComputedStyle(e);
+			opacity *= Number(s.opacity);
+			if (s.backgroundImage !== "none") { skip = true; break; }
+			const bg = parse(s.backgroundColor);
+			if (!bg) { out.add(name(e) + ": unparsed background " + s.backgroundColor); skip = true; break; }
+			if (bg[3] >= 1) { base = bg; break; }
+			if (bg[3] > 0) layers.push(bg);
+		}
+		if (skip || opacity === 0) continue;
+		if (!base) base = parse(getComputedStyle(document.documentElement).backgroundColor) || [255, 255, 255, 1];
+		if (base[3] < 1) base = [255, 255, 255, 1];
+		let bg = base;
+		for (const l of layers.reverse()) bg = over(l, bg);
+		fg = over([fg[0], fg[1], fg[2], fg[3] * opacity], bg);
+		const size = parseFloat(st.fontSize);
+		const large = size >= 24 || (size >= 18.66 && Number(st.fontWeight) >= 700);
+		const need = large ? 3 : 4.5;
+		const r = ratio(fg, bg);
+		if (r < need) out.add(name(el) + ' "' + text.slice(0, 30) + '": ' + hex(fg) + " on " + hex(bg) + " = " + r.toFixed(2) + ":1, needs " + need);
+	}
+	return [...out];
+})()`
+
+// colourSchemes are the schemes the contrast audit runs in.
+var colourSchemes = []string{"light", "dark"}
+
+// emulateScheme makes the tab prefer a colour scheme.
+func emulateScheme(scheme string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		return emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}).Do(ctx)
+	})
+}
+
+// evaluateAsync evaluates a script that returns a promise.
+func evaluateAsync(js string, out any) chromedp.Action {
+	return chromedp.Evaluate(js, out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })
+}
+
+// auditContrast runs the contrast audit on what tab shows, in light and
+// dark, and returns the failures prefixed with the screen and scheme.
+func auditContrast(t *testing.T, tab context.Context, screen string) []string {
+	t.Helper()
+	var all []string
+	for _, scheme := range colourSchemes {
+		var found []string
+		browse(t, tab, "contrast audit of "+screen+" in "+scheme, emulateScheme(scheme), evaluateAsync(contrastAudit, &found))
+		for _, f := range found {
+			all = append(all, fmt.Sprintf("%s (%s): %s", screen, scheme, f))
+		}
+	}
+	browse(t, tab, "back to no preference", emulateScheme(""))
+	return all
+}
+
+// chatWithEverything makes a channel with the message kinds the screens
+// show: formatting, a mention, a file, an attachment, a reaction and a
+// thread, and returns it with the thread's root.
+func chatWithEverything(t *testing.T, ts *testServer, ana, bob *client) (channels.Channel, channels.Message) {
+	t.Helper()
+	ch := ana.createChannel("general", false)
+	ana.addMember(ch.ID, bob.User.ID)
+	root := ana.post(ch.ID, "release **plan** with `code`, a [link](https://example.com) and > notes", 0)
+	bob.post(ch.ID, "> quoted line\n```\nblock of code\n```", 0)
+	bob.post(ch.ID, "reply in the thread", root.ID)
+	bob.post(ch.ID, "@ana the zebracorn numbers are in", 0)
+	bob.mustJSON(http.StatusNoContent, "PUT", fmt.Sprintf("/api/v1/messages/%d/reactions/tada", root.ID), nil, nil)
+	var file struct {
+		ID int64 `json:"id"`
+	}
+	res := ana.upload("notes.txt", []byte("release notes"))
+	if res.Status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", res.Status, res.Body)
+	}
+	if err := json.Unmarshal(res.Body, &file); err != nil {
+		t.Fatal(err)
+	}
+	ana.mustJSON(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/channels/%d/messages", ch.ID), map[string]any{"text": "the notes", "file_ids": []int64{file.ID}}, nil)
+	var hook createdHook
+	ana.mustJSON(http.StatusCreated, "POST", "/api/v1/incoming-webhooks", map[string]any{"channel_id": ch.ID, "name": "alertmanager"}, &hook)
+	if res := ts.anon().do("POST", hook.path(), `{"attachments":[{"color":"danger","title":"[FIRING:1] HighLatency api","title_link":"https://am.example.com/x",
+		"text":"p99 over *2s*","fields":[{"title":"severity","value":"critical","short":true}],"footer":"alertmanager","mrkdwn_in":["text"]}]}`); res.Status != http.StatusOK {
+		t.Fatalf("hook post: %d %s", res.Status, res.Body)
+	}
+	return ch, root
+}
+
+func TestBrowser_ContrastLightAndDark(t *testing.T) {
+	ts := newTestServer(t)
+	b := newBrowser(t)
+	tab := b.newTab(120 * time.Second)
+	var failures []string
+
+	// The login form, with an error shown.
+	ts.signup("ana")
+	bob := ts.signup("bob")
+	browse(t, tab, "show the login form with an error",
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(`#auth-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#auth-username`, "ana", chromedp.ByQuery),
+		chromedp.SendKeys(`#auth-password`, "wrong password", chromedp.ByQuery),
+		chromedp.Click(`#auth-login`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelector('#auth-form .form-error')?.textContent.trim() !== ''`, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
+	failures = append(failures, auditContrast(t, tab, "login")...)
+	browse(t, tab, "log in",
+		chromedp.Evaluate(`document.querySelector('#auth-password').value = ''`, nil),
+		chromedp.SendKeys(`#auth-password`, "password-ana", chromedp.ByQuery),
+		chromedp.Click(`#auth-login`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#sidebar`, chromedp.ByQuery))
+	ana := ts.apiAs("ana")
+	ch, root := chatWithEverything(t, ts, ana, bob)
+	p := &person{tab: tab, api: ana}
+
+	p.open(t, ch.ID)
+	p.waitText(t, "#messages", "HighLatency api")
+	p.waitText(t, "#messages", "notes.txt")
+	p.waitText(t, "#messages .reaction", "1")
+	failures = append(failures, auditContrast(t, tab, "chat")...)
+
+	browse(t, tab, "open the thread",
+		chromedp.Evaluate(fmt.Sprintf(`document.querySelector('#messages [data-message-id="%d"] .reply-button').click(), true`, root.ID), nil),
+		chromedp.WaitVisible(`#thread-composer`, chromedp.ByQuery))
+	p.waitText(t, "#thread", "reply in the thread")
+	failures = append(failures, auditContrast(t, tab, "thread")...)
+
+	ts.waitIndexed()
+	browse(t, tab, "search",
+		chromedp.Click(`#search-input`, chromedp.ByQuery),
+		chromedp.SendKeys(`#search-input`, "zebracorn"+kb.Enter, chromedp.ByQuery),
+		chromedp.WaitVisible(`#search-results .search-result`, chromedp.ByQuery))
+	failures = append(failures, auditContrast(t, tab, "search")...)
+
+	browse(t, tab, "open settings", chromedp.Click(`#settings-link`, chromedp.ByQuery), chromedp.WaitVisible(`[role=tablist]`, chromedp.ByQuery))
+	var tabs []string
+	browse(t, tab, "list the settings tabs", chromedp.Evaluate(`[...document.querySelectorAll('[role=tab]')].map(e => e.id)`, &tabs))
+	for i, id := range tabs {
+		if id == "" {
+			t.Fatalf("settings tab %d has no id to click it by", i)
+		}
+		browse(t, tab, "open settings tab "+id, chromedp.Click("#"+id, chromedp.ByQuery),
+			chromedp.WaitVisible(`[role=tabpanel]:not([hidden])`, chromedp.ByQuery), chromedp.Sleep(200*time.Millisecond))
+		failures = append(failures, auditContrast(t, tab, "settings "+id)...)
+	}
+	if len(failures) > 0 {
+		t.Errorf("%d texts under the WCAG AA contrast:\n%s", len(failures), strings.Join(failures, "\n"))
 	}
 }
