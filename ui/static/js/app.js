@@ -10,6 +10,10 @@ import { mountChannel } from "./views/messages.js";
 import { mountThread } from "./views/thread.js";
 import { openSwitcher } from "./views/switcher.js";
 import { startNotifications, requestPermission } from "./views/notify.js";
+import { mountHeaderTools } from "./views/header.js";
+import { mountMembers, membershipEvent } from "./views/members.js";
+import { applyThreadTyping, clearThreadTyping } from "./typing.js";
+import { startIdle } from "./idle.js";
 
 const root = document.getElementById("app") || document.body.appendChild(h("div", { id: "app" }));
 
@@ -22,6 +26,8 @@ const app = {
   },
   openThread(rootId, highlightId) { openThread(rootId, highlightId); },
   closeThread() { closeThread(); },
+  openMembers() { openMembers(); },
+  closeMembers() { closeMembers(); },
   openDM(userId) { openDM(app, userId); },
   showUser(userId) { if (userId !== store.me?.id) openDM(app, userId); },
   toast,
@@ -33,7 +39,9 @@ let layout = null;
 let mainView = null;
 let mainKey = "";
 let threadView = null;
+let membersView = null;
 let stopNotify = null;
+let stopIdle = null;
 
 function toast(msg) {
   let box = document.getElementById("toasts");
@@ -73,6 +81,8 @@ function teardown() {
   if (app.rt) { app.rt.stop(); app.rt = null; }
   if (mainView) { mainView.destroy?.(); mainView = null; mainKey = ""; }
   if (threadView) { threadView.destroy(); threadView = null; }
+  if (membersView) { membersView.destroy(); membersView = null; }
+  if (stopIdle) { stopIdle(); stopIdle = null; }
   if (layout?.sidebarView) layout.sidebarView.destroy();
   if (stopNotify) { stopNotify(); stopNotify = null; }
   layout = null;
@@ -82,15 +92,30 @@ function startApp() {
   buildLayout();
   stopNotify = startNotifications(app);
   app.rt = new Realtime({
-    store,
+    store: realtimeSink,
     onStatus: (ok) => { document.getElementById("reconnecting").hidden = ok; },
     onResync: resync,
     onRevoked: signedOut,
   });
   app.rt.start();
+  stopIdle = startIdle({ send: (frame) => !!app.rt?.send(frame), store });
   route();
   document.addEventListener("click", requestPermission, { once: true });
 }
+
+// The realtime client's view of the store: typing in a thread goes to the
+// thread panels (never the channel's typing line), membership changes also
+// to the member list; everything goes on to the store.
+const realtimeSink = {
+  get lastSeq() { return store.lastSeq; },
+  set lastSeq(v) { store.lastSeq = v; },
+  applyEvent(ev) {
+    if (ev.type === "typing" && ev.thread_id) { applyThreadTyping(ev, store); return; }
+    if (ev.type === "message.created" && ev.data?.thread_id) clearThreadTyping(ev.data.thread_id, ev.data.user_id);
+    store.applyEvent(ev);
+    if (ev.type === "member.joined" || ev.type === "member.left") membershipEvent(ev);
+  },
+};
 
 async function resync() {
   try {
@@ -130,7 +155,8 @@ function buildLayout() {
   const sidebar = h("nav", { id: "sidebar", class: "sidebar", "aria-label": "Conversations" });
   const main = h("main", { id: "main", class: "main" });
   const thread = h("aside", { id: "thread", class: "thread-panel", hidden: true, "aria-label": "Thread" });
-  const body = h("div", { class: "layout" }, sidebar, main, thread);
+  const members = h("aside", { id: "members", class: "members-panel", hidden: true, "aria-label": "Members" });
+  const body = h("div", { class: "layout" }, sidebar, main, thread, members);
   replace(root, h("a", { href: "#main", class: "skip-link" }, "Skip to content"), header, banner, body);
   menu.addEventListener("click", () => {
     const open = body.classList.toggle("sidebar-open");
@@ -144,7 +170,7 @@ function buildLayout() {
   };
   store.on("me", renderMe);
   renderMe();
-  layout = { header, sidebar, main, thread, search, body, sidebarView: mountSidebar(sidebar, app) };
+  layout = { header, sidebar, main, thread, members, search, body, sidebarView: mountSidebar(sidebar, app) };
 }
 
 // ---------- router ----------
@@ -191,7 +217,8 @@ async function route() {
     const key = "channel:" + r.channelId;
     if (mainKey !== key) {
       closeThread();
-      setMain(key, () => mountChannel(layout.main, app, r.channelId));
+      closeMembers();
+      setMain(key, () => mountChannelScreen(r.channelId));
       if (!r.messageId) mainView.composer?.focus();
     }
     if (r.messageId) mainView.highlight(r.messageId);
@@ -200,6 +227,7 @@ async function route() {
   store.currentChannelId = null;
   store.emit("route");
   closeThread();
+  closeMembers();
   if (r.name === "search") {
     layout.search.value = r.q;
     await mountDynamic("search:" + r.q, "./views/search.js", "mountSearch", "Search");
@@ -208,6 +236,18 @@ async function route() {
   if (r.name === "settings") {
     await mountDynamic("settings", "./views/settings.js", "mountSettings", "Settings");
   }
+}
+
+// mountChannelScreen is the channel screen with its header tools.
+function mountChannelScreen(channelId) {
+  const view = mountChannel(layout.main, app, channelId);
+  const tools = mountHeaderTools(layout.main, app, channelId, { onMembers: () => (membersView ? closeMembers() : openMembers()) });
+  return {
+    ...view,
+    channelId,
+    tools,
+    destroy() { tools.destroy(); view.destroy?.(); },
+  };
 }
 
 function setMain(key, make) {
@@ -239,6 +279,7 @@ function openThread(rootId, highlightId) {
   if (!layout) return;
   if (threadView && threadView.rootId === rootId) { if (highlightId) threadView.highlight(highlightId); return; }
   closeThread();
+  closeMembers();
   threadView = mountThread(layout.thread, app, rootId, highlightId);
   layout.body.classList.add("thread-open");
 }
@@ -248,14 +289,29 @@ function closeThread() {
   layout?.body.classList.remove("thread-open");
 }
 
+// The member list takes the thread's place beside the channel.
+function openMembers() {
+  if (!layout || !mainView?.channelId) return;
+  closeThread();
+  if (membersView) membersView.destroy();
+  membersView = mountMembers(layout.members, app, mainView.channelId);
+  layout.body.classList.add("members-open");
+  mainView.tools?.setMembersOpen(true);
+}
+
+function closeMembers() {
+  const wasOpen = !!membersView;
+  if (membersView) { membersView.destroy(); membersView = null; }
+  layout?.body.classList.remove("members-open");
+  mainView?.tools?.setMembersOpen(false);
+  if (wasOpen) document.getElementById("members-button")?.focus();
+}
+
 window.addEventListener("hashchange", route);
 document.addEventListener("keydown", (e) => {
   if (!layout) return;
   if ((e.ctrlKey || e.metaKey) && (e.key === "k" || e.key === "K")) { e.preventDefault(); openSwitcher(app); }
   if (e.key === "Escape" && threadView && !document.querySelector("dialog[open], .emoji-picker") && layout.thread.contains(document.activeElement)) closeThread();
-});
-document.addEventListener("visibilitychange", () => {
-  if (!document.hidden && app.rt) app.rt.presence("active");
 });
 
 boot();

@@ -5,6 +5,7 @@
 import { h, clear, replace, fmtSize } from "../dom.js";
 import { searchEmoji, replaceShortcodes } from "../emoji.js";
 import { uploadFile } from "../api.js";
+import { sendThreadTyping } from "../typing.js";
 
 const drafts = new Map();
 const commandCache = new Map(); // channelId -> Promise<items>
@@ -265,7 +266,10 @@ export function mountComposer(container, app, opts) {
     updateSend();
     acIndex = 0;
     updateAc();
-    if (ta.value.trim() && !ta.value.startsWith("/") && app.rt) app.rt.typing(channelId);
+    if (ta.value.trim() && !ta.value.startsWith("/") && app.rt) {
+      if (threadId) sendThreadTyping(app.rt, channelId, threadId);
+      else app.rt.typing(channelId);
+    }
   });
   ta.addEventListener("click", updateAc);
   ta.addEventListener("blur", () => setTimeout(closeAc, 150));

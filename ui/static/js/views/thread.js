@@ -3,6 +3,7 @@
 import { h, replace } from "../dom.js";
 import { renderList, renderMessage, rendererCtx, onRenderer } from "./messages.js";
 import { mountComposer } from "./composer.js";
+import { onThreadTyping, threadTypingUsers, typingText } from "../typing.js";
 
 export function mountThread(panel, app, rootId, highlightId) {
   const store = app.store;
@@ -15,8 +16,9 @@ export function mountThread(panel, app, rootId, highlightId) {
   const replies = h("ol", { class: "message-list thread-replies", "aria-label": "Replies" });
   const count = h("div", { class: "thread-count muted small" });
   const scroller = h("div", { class: "thread-scroller" }, rootList, count, replies);
+  const typingEl = h("div", { id: "thread-typing", class: "typing-indicator muted", "aria-live": "polite" });
   const composerWrap = h("div", { class: "composer-wrap" });
-  replace(panel, heading, scroller, composerWrap);
+  replace(panel, heading, scroller, typingEl, composerWrap);
   panel.hidden = false;
   panel.setAttribute("aria-labelledby", "thread-title");
   closeBtn.addEventListener("click", () => app.closeThread());
@@ -60,7 +62,10 @@ export function mountThread(panel, app, rootId, highlightId) {
     if (info?.reset) { store.loadThread(rootId).catch(() => {}); return; }
     render();
   }));
-  cleanup.push(store.on("users", () => render()));
+  cleanup.push(store.on("users", () => { render(); renderTyping(); }));
+  const renderTyping = () => { typingEl.textContent = typingText(store, threadTypingUsers(rootId)); };
+  cleanup.push(onThreadTyping(rootId, renderTyping));
+  renderTyping();
   onRenderer(() => render());
   const t = store.threads.get(rootId);
   if (t && t.loaded) render(true);
