@@ -347,6 +347,20 @@ class Store {
     this.emit("receipts:" + cid);
   }
 
+  // loadReceipts fetches how far the others in a DM or group DM have read,
+  // for "seen" after a reload; read.updated events move it on from there.
+  async loadReceipts(cid) {
+    const res = await api("GET", `/channels/${cid}/reads`);
+    const rec = this.receipts.get(cid) || new Map();
+    for (const r of res.reads || []) {
+      if (r.user_id === this.me?.id) continue;
+      // A read.updated that overtook this answer is not undone by it.
+      rec.set(r.user_id, Math.max(rec.get(r.user_id) || 0, r.last_read_id));
+    }
+    this.receipts.set(cid, rec);
+    this.emit("receipts:" + cid);
+  }
+
   refreshChannelsSoon() {
     clearTimeout(this._rcTimer);
     this._rcTimer = setTimeout(() => this.refreshChannels().catch(() => {}), 500);

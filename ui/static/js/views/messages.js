@@ -262,29 +262,77 @@ function editForm(app, m, opts) {
       h("span", { class: "muted small" }, "Enter to save, Esc to cancel")));
 }
 
-// Build list items for a sequence of messages with day separators and grouping.
-export function renderList(app, items, { inThread, editingId, onEdit, onCancelEdit, newLineAfter, ctx } = {}) {
-  const out = [];
+// listRows describes a sequence of messages as keyed rows — day dividers,
+// the "new messages" line and the messages, grouped by author — each with a
+// signature of what it shows, so that patchList can update a list in place.
+export function listRows(app, items, { inThread, editingId, onEdit, onCancelEdit, newLineAfter, ctx } = {}) {
+  const rows = [];
   let prev = null;
   let lineDone = newLineAfter === undefined || newLineAfter === null;
   for (const m of items) {
     const day = new Date(m.created_at).toDateString();
     if (!prev || new Date(prev.created_at).toDateString() !== day) {
-      out.push(h("li", { class: "day-divider", role: "separator" }, h("span", null, fmtDay(m.created_at))));
+      const label = fmtDay(m.created_at);
+      rows.push({ key: "day:" + day, sig: label, build: () => h("li", { class: "day-divider", role: "separator" }, h("span", null, label)) });
       prev = null;
     }
     let newLine = false;
     if (!lineDone && !m._ephemeral && m.id > newLineAfter && m.user_id !== app.store.me.id) {
-      out.push(h("li", { class: "new-line", role: "separator" }, h("span", null, "New messages")));
+      rows.push({ key: "new-line", sig: "", build: () => h("li", { class: "new-line", role: "separator" }, h("span", null, "New messages")) });
       lineDone = true;
       newLine = true;
     }
     const grouped = !!prev && !newLine && prev.user_id === m.user_id && !prev._ephemeral && !m._ephemeral &&
       (prev.username || "") === (m.username || "") && m.created_at - prev.created_at < 5 * 60 * 1000 && !prev.deleted;
-    out.push(renderMessage(app, m, { grouped, inThread, editing: editingId === m.id, onEdit, onCancelEdit, ctx }));
+    const editing = editingId === m.id;
+    rows.push({
+      key: (m._ephemeral ? "e:" : "m:") + m.id,
+      sig: (grouped ? "g" : "-") + (editing ? "e" : "-") + JSON.stringify(m),
+      build: () => renderMessage(app, m, { grouped, inThread, editing, onEdit, onCancelEdit, ctx }),
+    });
     prev = m;
   }
-  return out;
+  return rows;
+}
+
+// Build list items for a sequence of messages with day separators and grouping.
+export function renderList(app, items, opts) {
+  return listRows(app, items, opts).map((r) => r.build());
+}
+
+// patchList makes list show rows, keeping every node whose row is unchanged
+// (same key and signature) and building only the others, so an edit
+// replaces one node, a new message adds one and history is prepended
+// without touching what is already shown. It returns the nodes it built.
+const rowOf = new WeakMap(); // node -> {key, sig}
+export function patchList(list, rows) {
+  const want = new Map();
+  for (const r of rows) {
+    let key = r.key;
+    for (let n = 1; want.has(key); n++) key = r.key + "~" + n;
+    r.key = key;
+    want.set(key, r);
+  }
+  const keep = new Map();
+  for (const node of [...list.children]) {
+    const was = rowOf.get(node);
+    const r = was && want.get(was.key);
+    if (r && r.sig === was.sig && !keep.has(r.key)) keep.set(r.key, node);
+    else node.remove();
+  }
+  const built = [];
+  let cur = list.firstChild;
+  for (const r of rows) {
+    let node = keep.get(r.key);
+    if (!node) {
+      node = r.build();
+      rowOf.set(node, { key: r.key, sig: r.sig });
+      built.push(node);
+    }
+    if (node === cur) cur = cur.nextSibling;
+    else list.insertBefore(node, cur);
+  }
+  return built;
 }
 
 // ---- the channel screen ----
@@ -357,34 +405,52 @@ export function mountChannel(container, app, channelId) {
     return [...st.items, ...eph].sort((a, b) => (a.created_at - b.created_at) || ((a._ephemeral ? 1 : 0) - (b._ephemeral ? 1 : 0)));
   }
 
+  // The first message at least partly in view: what stays put when older
+  // history is prepended.
+  function firstVisible() {
+    const top = scroller.getBoundingClientRect().top;
+    for (const el of list.querySelectorAll(":scope > [data-message-id]")) {
+      if (el.getBoundingClientRect().bottom > top) return el;
+    }
+    return null;
+  }
+  const messageNode = (id) => list.querySelector(`:scope > [data-message-id="${id}"]`);
+
+  // render patches the list to the store's messages; info.full rebuilds
+  // every node (names or the body renderer changed), info.older keeps the
+  // view on the same message while history is prepended.
   function render(info = {}) {
     const wasBottom = atBottom();
-    const fromBottom = scroller.scrollHeight - scroller.scrollTop;
-    const top = scroller.scrollTop;
+    const anchorId = info.older ? firstVisible()?.dataset.messageId : null;
+    const anchorTop = anchorId ? messageNode(anchorId).getBoundingClientRect().top : 0;
     const st = store.chan(channelId);
-    const focusedId = document.activeElement?.closest?.("#messages [data-message-id]")?.dataset.messageId;
-    const focusedClass = document.activeElement?.classList?.[0];
-    replace(list, renderList(app, items(), {
+    const focused = document.activeElement;
+    const focusedId = focused?.closest?.("#messages [data-message-id]")?.dataset.messageId;
+    const focusedClass = focused?.classList?.[0];
+    if (info.full) list.replaceChildren();
+    const rows = listRows(app, items(), {
       editingId,
       onEdit: (m) => { editingId = m.id; render(); },
       onCancelEdit: () => { editingId = null; render(); composer.focus(); },
       newLineAfter: showNewLine ? newLineAfter : null,
       ctx,
-    }));
+    });
     if (st.loaded && !st.items.length) {
-      list.prepend(h("li", { class: "empty muted" }, "No messages yet. Say hello!"));
+      rows.unshift({ key: "empty", sig: "", build: () => h("li", { class: "empty muted" }, "No messages yet. Say hello!") });
     }
+    patchList(list, rows);
     loader.textContent = st.loading ? "Loading…" : (!st.hasMore && st.loaded ? "This is the very beginning of the conversation." : "");
-    if (highlightId) {
-      const el = list.querySelector(`[data-message-id="${highlightId}"]`);
-      if (el) el.classList.add("highlight");
+    for (const el of list.querySelectorAll(".highlight")) {
+      if (el.dataset.messageId !== String(highlightId)) el.classList.remove("highlight");
     }
-    if (focusedId && focusedClass) {
+    if (highlightId) list.querySelector(`[data-message-id="${highlightId}"]`)?.classList.add("highlight");
+    if (focusedId && focusedClass && !focused.isConnected) {
       list.querySelector(`[data-message-id="${focusedId}"] .${focusedClass}`)?.focus({ preventScroll: true });
     }
-    if (info.older) scroller.scrollTop = scroller.scrollHeight - fromBottom;
-    else if (info.initial || wasBottom) scroller.scrollTop = scroller.scrollHeight;
-    else scroller.scrollTop = top;
+    // The anchor's node may be new (it heads a group no more): found by id.
+    const anchor = anchorId && messageNode(anchorId);
+    if (anchor) scroller.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
+    else if (info.initial || info.older || wasBottom) scroller.scrollTop = scroller.scrollHeight;
     renderSeen();
     updateJump();
     markRead();
@@ -432,6 +498,10 @@ export function mountChannel(container, app, channelId) {
     seenEl.textContent = c.kind === "dm" ? "Seen" : "Seen by " + seers.join(", ");
   }
 
+  function loadReceipts() {
+    if (channel && (channel.kind === "dm" || channel.kind === "group_dm")) store.loadReceipts(channelId).catch(() => {});
+  }
+
   function renderTyping() {
     const us = store.typingUsers(channelId);
     if (!us.length) { typingEl.textContent = ""; return; }
@@ -454,13 +524,24 @@ export function mountChannel(container, app, channelId) {
   }, { passive: true });
 
   cleanup.push(store.on("messages:" + channelId, (info) => {
-    if (info?.reset) { store.loadOlder(channelId).then(() => render({ initial: true })); return; }
+    if (info?.reset) {
+      store.loadOlder(channelId).then(() => render({ initial: true }));
+      loadReceipts(); // read.updated events missed while offline
+      return;
+    }
     render(info || {});
   }));
   cleanup.push(store.on("ephemeral:" + channelId, () => { render(); scroller.scrollTop = scroller.scrollHeight; }));
   cleanup.push(store.on("typing:" + channelId, renderTyping));
   cleanup.push(store.on("receipts:" + channelId, renderSeen));
-  cleanup.push(store.on("users", () => { updateHeader(); render({ keep: true }); }));
+  // Names show in many messages: after a burst of user updates, rebuild once.
+  let usersTimer = null;
+  cleanup.push(store.on("users", () => {
+    updateHeader();
+    clearTimeout(usersTimer);
+    usersTimer = setTimeout(() => render({ full: true }), 30);
+  }));
+  cleanup.push(() => clearTimeout(usersTimer));
   let wasMember = store.channels.has(channelId);
   cleanup.push(store.on("channels", () => {
     if (wasMember && !store.channels.has(channelId)) {
@@ -472,7 +553,7 @@ export function mountChannel(container, app, channelId) {
     if (store.channels.has(channelId)) wasMember = true;
     updateHeader();
   }));
-  onRenderer(() => render({ keep: true }));
+  onRenderer(() => render({ full: true }));
 
   const archivedNote = h("p", { class: "join-bar muted" }, "This channel is archived. You can read it, but not post.");
   composer = mountComposer(composerWrap, app, {
@@ -510,6 +591,7 @@ export function mountChannel(container, app, channelId) {
         return;
       }
     }
+    loadReceipts();
     const st = store.chan(channelId);
     if (!st.loaded) { render({ initial: true }); await loadOlder(); }
     render({ initial: true });
@@ -523,7 +605,7 @@ export function mountChannel(container, app, channelId) {
     composer,
     async highlight(messageId) {
       await started;
-      if (!messageId) { highlightId = null; render({ keep: true }); return; }
+      if (!messageId) { highlightId = null; render(); return; }
       let el = list.querySelector(`[data-message-id="${messageId}"]`);
       if (!el) {
         let msg = null;
