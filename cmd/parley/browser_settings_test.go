@@ -124,6 +124,13 @@ func TestBrowser_SettingsEdit(t *testing.T) {
 	if gotCmd.Description != "" {
 		t.Fatalf("a cancelled edit saved the description %q", gotCmd.Description)
 	}
+	// Record the PATCH bodies the page sends from here on: only the
+	// changed fields go.
+	browse(t, ana.tab, "record PATCH requests", chromedp.Evaluate(`(() => {
+		window.__patches = [];
+		const orig = window.fetch;
+		window.fetch = (u, init) => { if (init && init.method === 'PATCH') window.__patches.push(init.body); return orig(u, init); };
+		return true })()`, nil))
 	browse(t, ana.tab, "edit the command",
 		chromedp.Click(cmdItem+` button[data-edit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(cmdForm, chromedp.ByQuery),
@@ -134,5 +141,10 @@ func TestBrowser_SettingsEdit(t *testing.T) {
 	ana.api.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/commands/%d", cmd.ID), nil, &gotCmd)
 	if gotCmd.Description != "Ship a release" || gotCmd.Method != "GET" || gotCmd.URL != "https://ci.example.com/ship" {
 		t.Errorf("command after the edit: %+v", gotCmd)
+	}
+	var patches []string
+	browse(t, ana.tab, "read the PATCH requests", chromedp.Evaluate(`window.__patches`, &patches))
+	if len(patches) != 1 || patches[0] != `{"method":"GET","description":"Ship a release"}` && patches[0] != `{"description":"Ship a release","method":"GET"}` {
+		t.Errorf("the command's edit sent %q, want only the description and method", patches)
 	}
 }

@@ -71,15 +71,24 @@ function same(a, b) {
   return a === b;
 }
 
+// describe adds id to (or removes it from) a control's aria-describedby,
+// so screen readers read a field's error with it.
+function describe(control, id, on) {
+  const ids = (control.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== id);
+  if (on) ids.push(id);
+  if (ids.length) control.setAttribute('aria-describedby', ids.join(' '));
+  else control.removeAttribute('aria-describedby');
+}
+
 // editForm builds the form. spec:
 //   label      the form's accessible name ("Edit bot @ci")
-//   fields     [{ name, label, kind, hint, attrs, options, number, missing, value(item) }]
-//              name is the API field; value(item) overrides item[name]
+//   fields     [{ name, label, kind, hint, attrs, options, number, missing, value(item), shown(form) }]
+//              name is the API field; value(item) overrides item[name];
+//              shown(form) hides the field (and leaves it out) when false
 //   item       the current values
 //   save(body) sends the changed fields and resolves to the updated item
 //   done(updated | null)  called after a save (the updated item) or a cancel (null)
-// It returns { form, focus, sync } — sync re-runs every field's
-// onChange hook (for fields shown only in some modes).
+// It returns { form, focus }.
 export function editForm(spec) {
   const form = el('form', { className: 'settings-form edit-form', 'aria-label': spec.label });
   const err = formError();
@@ -88,8 +97,9 @@ export function editForm(spec) {
 
   for (const f of spec.fields) {
     const kind = kinds[f.kind || 'text'];
-    const initial = kind.norm(f.value ? f.value(spec.item) : spec.item[f.name], f);
-    const control = kind.build(f, f.value ? f.value(spec.item) : spec.item[f.name]);
+    const current = f.value ? f.value(spec.item) : spec.item[f.name];
+    const initial = kind.norm(current, f);
+    const control = kind.build(f, current);
     const wrap = f.kind === 'checkbox' || f.kind === 'checks' ? control : field(f.label, control, f.hint);
     const fieldErr = el('small', { className: 'field-error', id: nextId('ferr'), hidden: true });
     wrap.append(fieldErr);
@@ -109,8 +119,11 @@ export function editForm(spec) {
     for (const r of rows) {
       r.fieldErr.hidden = true;
       r.fieldErr.textContent = '';
-      r.focusable?.removeAttribute('aria-invalid');
-      r.focusable?.removeAttribute('aria-errormessage');
+      if (r.focusable) {
+        r.focusable.removeAttribute('aria-invalid');
+        r.focusable.removeAttribute('aria-errormessage');
+        describe(r.focusable, r.fieldErr.id, false);
+      }
     }
   }
 
@@ -125,6 +138,7 @@ export function editForm(spec) {
     if (row.focusable) {
       row.focusable.setAttribute('aria-invalid', 'true');
       row.focusable.setAttribute('aria-errormessage', row.fieldErr.id);
+      describe(row.focusable, row.fieldErr.id, true);
       row.focusable.focus();
     }
   }
@@ -169,13 +183,13 @@ export function editForm(spec) {
   const sync = () => { for (const r of rows) if (r.f.shown) r.wrap.hidden = !r.f.shown(form); };
   form.addEventListener('change', sync);
   sync();
-  return { form, focus: () => rows.find((r) => !r.wrap.hidden)?.focusable?.focus(), sync };
+  return { form, focus: () => rows.find((r) => !r.wrap.hidden)?.focusable?.focus() };
 }
 
 // editable wires an item's Edit button: the item's view is hidden and the
 // form shown in its place; a cancel brings the view back and focus to the
 // button, a save hands the updated item to saved (which redraws it).
-// spec is editForm's spec without done.
+// makeSpec returns editForm's spec without done.
 export function editable(view, editBtn, makeSpec, saved) {
   let open = null;
   editBtn.setAttribute('aria-expanded', 'false');
