@@ -85,6 +85,11 @@ func TestBrowser_ChannelTopicAndMembers(t *testing.T) {
 			chromedp.WaitVisible(memberDot(bob.api.User.ID, "online"), chromedp.ByQuery))
 	}
 	screenshot(t, ana.tab, "members")
+	var paged bool
+	browse(t, ana.tab, "look for more pages", chromedp.Evaluate(`!!document.querySelector('.members-scroller > .button').offsetParent`, &paged))
+	if paged {
+		t.Error("the member list offers more pages for two members")
+	}
 
 	// Carl signs up after Ana's client loaded; Ana adds him by username and
 	// Bob's open list shows him too.
