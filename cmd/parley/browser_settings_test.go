@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/webhooks"
@@ -83,6 +84,13 @@ func TestBrowser_SettingsEdit(t *testing.T) {
 	// field and changes nothing; then trigger words and pausing are saved.
 	outForm := `form[aria-label="Edit deployer"]`
 	openEdit("outgoing", fmt.Sprintf(`#outgoing-list [data-hook-id="%d"]`, out.ID), outForm)
+	var unlabelled []string
+	browse(t, ana.tab, "list unlabelled controls", chromedp.Evaluate(fmt.Sprintf(`[...document.querySelector(%q).querySelectorAll('input, select, button')]
+		.filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !(c.tagName === 'BUTTON' && c.textContent.trim()))
+		.map(c => c.outerHTML)`, outForm), &unlabelled))
+	if len(unlabelled) > 0 {
+		t.Errorf("edit form controls without a label: %q", unlabelled)
+	}
 	browse(t, ana.tab, "save a URL the server refuses",
 		retype(outForm+` input[name=url]`, "ftp://ci.example.com/out"),
 		chromedp.Click(outForm+` button[type=submit]`, chromedp.ByQuery))
@@ -141,6 +149,17 @@ func TestBrowser_SettingsEdit(t *testing.T) {
 	ana.api.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/commands/%d", cmd.ID), nil, &gotCmd)
 	if gotCmd.Description != "Ship a release" || gotCmd.Method != "GET" || gotCmd.URL != "https://ci.example.com/ship" {
 		t.Errorf("command after the edit: %+v", gotCmd)
+	}
+	// Escape closes a form and gives focus back to its Edit button.
+	var focused string
+	browse(t, ana.tab, "close an edit form with Escape",
+		chromedp.Click(cmdItem+` button[data-edit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(cmdForm, chromedp.ByQuery),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotPresent(cmdForm, chromedp.ByQuery),
+		chromedp.Evaluate(`document.activeElement.getAttribute('aria-label')`, &focused))
+	if focused != "Edit /ship" {
+		t.Errorf("after Escape the focus is on %q, want the Edit button", focused)
 	}
 	var patches []string
 	browse(t, ana.tab, "read the PATCH requests", chromedp.Evaluate(`window.__patches`, &patches))
