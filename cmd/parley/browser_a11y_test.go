@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -345,5 +346,201 @@ func TestBrowser_ContrastLightAndDark(t *testing.T) {
 	}
 	if len(failures) > 0 {
 		t.Errorf("%d texts under the WCAG AA contrast:\n%s", len(failures), strings.Join(failures, "\n"))
+	}
+}
+
+// nameAudit lists the visible controls and images without an accessible
+// name: buttons, links, form fields and ARIA buttons, tabs, menu items and
+// options need text (words, not only symbols or emoji), aria-label,
+// aria-labelledby, a <label> or a title; images need alt.
+const nameAudit = `(() => {
+	const words = (s) => /[\p{L}\p{N}]/u.test(s || "");
+	const visible = (el) => {
+		if (el.closest("[hidden], [aria-hidden=true]")) return false;
+		const st = getComputedStyle(el);
+		if (st.display === "none" || st.visibility !== "visible") return false;
+		return el.getClientRects().length > 0 || el.type === "file";
+	};
+	const textName = (el) => {
+		let s = "";
+		for (const n of el.childNodes) {
+			if (n.nodeType === Node.TEXT_NODE) s += n.nodeValue;
+			else if (n.nodeType === Node.ELEMENT_NODE && n.getAttribute("aria-hidden") !== "true") {
+				s += n.tagName === "IMG" ? (n.getAttribute("alt") || "") : (n.getAttribute("aria-label") || textName(n));
+			}
+		}
+		return s;
+	};
+	const name = (el) => {
+		const by = el.getAttribute("aria-labelledby");
+		if (by && by.split(/\s+/).some((id) => words(document.getElementById(id)?.textContent))) return true;
+		if (words(el.getAttribute("aria-label"))) return true;
+		if (el.labels && [...el.labels].some((l) => words(l.textContent))) return true;
+		if (el.tagName === "IMG") return el.hasAttribute("alt");
+		if (el.tagName === "INPUT" && ["submit", "button", "reset"].includes(el.type) && words(el.value)) return true;
+		if (!["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName) && words(textName(el))) return true;
+		return words(el.getAttribute("title"));
+	};
+	const describe = (el) => {
+		const parts = [];
+		for (let e = el; e && e !== document.body && parts.length < 3; e = e.parentElement) {
+			parts.unshift(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + [...e.classList].slice(0, 2).map((c) => "." + c).join("") +
+				(e === el && e.getAttribute("role") ? "[role=" + e.getAttribute("role") + "]" : ""));
+		}
+		const text = (el.textContent || "").trim().slice(0, 20);
+		return parts.join(" > ") + (text ? ' "' + text + '"' : "");
+	};
+	const out = new Set();
+	const sel = "button, a[href], input:not([type=hidden]), textarea, select, img, [role=button], [role=tab], [role=menuitem], [role=option]";
+	for (const el of document.querySelectorAll(sel)) {
+		if (!visible(el) || name(el)) continue;
+		out.add((el.tagName === "IMG" ? "image without alt: " : "no accessible name: ") + describe(el));
+	}
+	return [...out];
+})()`
+
+// focusAudit presses Tab through the page (up to 80 stops) and lists the
+// stops whose focus is not visible: no outline and no box-shadow while
+// :focus-visible, on the element or a wrapper just around it. It returns
+// the stops too.
+func focusAudit(t *testing.T, tab context.Context, screen string) (stops []string, failures []string) {
+	t.Helper()
+	// Focus a stand-in at the top of the page, so the first Tab goes to
+	// the page's first stop.
+	browse(t, tab, "start tabbing from the top of "+screen, chromedp.Evaluate(`(() => {
+		const start = document.createElement("span");
+		start.tabIndex = -1;
+		document.body.prepend(start);
+		start.focus();
+		start.addEventListener("blur", () => start.remove(), { once: true });
+		return true;
+	})()`, nil))
+	seen := map[string]bool{}
+	for i := 0; i < 80; i++ {
+		var stop struct {
+			ID      string `json:"id"`
+			Visible bool   `json:"visible"`
+		}
+		browse(t, tab, "press Tab in "+screen, chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(`(() => {
+			const el = document.activeElement;
+			if (!el || el === document.body) return { id: "", visible: true };
+			// The ring may be on the field or on a wrapper up to two levels up
+			// (:focus-within), as composers draw it.
+			const ring = (e) => {
+				const st = getComputedStyle(e);
+				return (st.outlineStyle !== "none" && parseFloat(st.outlineWidth) > 0) || (st.boxShadow && st.boxShadow !== "none");
+			};
+			const shown = ring(el) || [el.parentElement, el.parentElement?.parentElement].some((e) => e && e !== document.body && ring(e));
+			const parts = [];
+			for (let e = el; e && e !== document.body && parts.length < 3; e = e.parentElement) {
+				parts.unshift(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + [...e.classList].slice(0, 2).map((c) => "." + c).join(""));
+			}
+			const text = (el.getAttribute("aria-label") || el.textContent || "").trim().slice(0, 20);
+			return { id: parts.join(" > ") + (text ? ' "' + text + '"' : ""), visible: el.matches(":focus-visible") && shown };
+		})()`, &stop))
+		if stop.ID == "" || len(stops) > 0 && stop.ID == stops[0] {
+			break // out of the page, or back at its first stop
+		}
+		stops = append(stops, stop.ID)
+		if !stop.Visible && !seen[stop.ID] {
+			failures = append(failures, fmt.Sprintf("%s: focus not visible on %s", screen, stop.ID))
+		}
+		seen[stop.ID] = true
+	}
+	t.Logf("%s: %d Tab stops", screen, len(stops))
+	return stops, failures
+}
+
+// auditNames runs nameAudit and prefixes the failures with the screen.
+func auditNames(t *testing.T, tab context.Context, screen string) []string {
+	t.Helper()
+	var found []string
+	browse(t, tab, "name audit of "+screen, chromedp.Evaluate(nameAudit, &found))
+	for i := range found {
+		found[i] = screen + ": " + found[i]
+	}
+	return found
+}
+
+func TestBrowser_Accessibility(t *testing.T) {
+	ts := newTestServer(t)
+	b := newBrowser(t)
+	tab := b.newTab(120 * time.Second)
+	var failures []string
+	poll := func(js string) chromedp.Action {
+		return chromedp.Poll(js, nil, chromedp.WithPollingInterval(50*time.Millisecond))
+	}
+
+	browse(t, tab, "show the login form", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(`#auth-form`, chromedp.ByQuery))
+	failures = append(failures, auditNames(t, tab, "login")...)
+	_, bad := focusAudit(t, tab, "login")
+	failures = append(failures, bad...)
+
+	ts.signup("ana")
+	bob := ts.signup("bob")
+	browse(t, tab, "log in",
+		chromedp.SendKeys(`#auth-username`, "ana", chromedp.ByQuery),
+		chromedp.SendKeys(`#auth-password`, "password-ana", chromedp.ByQuery),
+		chromedp.Click(`#auth-login`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#sidebar`, chromedp.ByQuery))
+	ana := ts.apiAs("ana")
+	ch, root := chatWithEverything(t, ts, ana, bob)
+	p := &person{tab: tab, api: ana}
+	p.open(t, ch.ID)
+	p.waitText(t, "#messages", "HighLatency api")
+	p.waitText(t, "#messages", "notes.txt")
+	failures = append(failures, auditNames(t, tab, "chat")...)
+	stops, bad := focusAudit(t, tab, "chat")
+	failures = append(failures, bad...)
+	reached := false
+	for _, s := range stops {
+		if strings.Contains(s, "#composer") {
+			reached = true
+		}
+	}
+	if !reached {
+		failures = append(failures, fmt.Sprintf("chat: Tab never reaches the composer; the stops were:\n  %s", strings.Join(stops, "\n  ")))
+	}
+
+	// The quick switcher opens on Ctrl+K with the focus in it and closes
+	// on Escape.
+	browse(t, tab, "open the quick switcher with Ctrl+K",
+		chromedp.Evaluate(`document.activeElement && document.activeElement.blur(), true`, nil),
+		chromedp.KeyEvent("k", chromedp.KeyModifiers(input.ModifierCtrl)),
+		poll(`!!document.querySelector('dialog.switcher[open]') && document.activeElement?.id === 'switcher-input'`))
+	failures = append(failures, auditNames(t, tab, "quick switcher")...)
+	browse(t, tab, "close the quick switcher with Escape", chromedp.KeyEvent(kb.Escape), poll(`!document.querySelector('dialog.switcher')`))
+
+	browse(t, tab, "open the emoji picker",
+		chromedp.Evaluate(fmt.Sprintf(`document.querySelector('#messages [data-message-id="%d"] .react-button').click(), true`, root.ID), nil),
+		chromedp.WaitVisible(`.emoji-picker .picker-emoji`, chromedp.ByQuery))
+	failures = append(failures, auditNames(t, tab, "emoji picker")...)
+	browse(t, tab, "close the emoji picker with Escape", chromedp.KeyEvent(kb.Escape), poll(`!document.querySelector('.emoji-picker')`))
+
+	browse(t, tab, "open the thread",
+		chromedp.Evaluate(fmt.Sprintf(`document.querySelector('#messages [data-message-id="%d"] .reply-button').click(), true`, root.ID), nil),
+		chromedp.WaitVisible(`#thread-composer`, chromedp.ByQuery))
+	p.waitText(t, "#thread", "reply in the thread")
+	failures = append(failures, auditNames(t, tab, "thread")...)
+
+	ts.waitIndexed()
+	browse(t, tab, "search",
+		chromedp.Click(`#search-input`, chromedp.ByQuery),
+		chromedp.SendKeys(`#search-input`, "zebracorn"+kb.Enter, chromedp.ByQuery),
+		chromedp.WaitVisible(`#search-results .search-result`, chromedp.ByQuery))
+	failures = append(failures, auditNames(t, tab, "search")...)
+
+	browse(t, tab, "open settings", chromedp.Click(`#settings-link`, chromedp.ByQuery), chromedp.WaitVisible(`[role=tablist]`, chromedp.ByQuery))
+	var tabs []string
+	browse(t, tab, "list the settings tabs", chromedp.Evaluate(`[...document.querySelectorAll('[role=tab]')].map(e => e.id)`, &tabs))
+	for _, id := range tabs {
+		browse(t, tab, "open settings tab "+id, chromedp.Click("#"+id, chromedp.ByQuery),
+			chromedp.WaitVisible(`[role=tabpanel]:not([hidden])`, chromedp.ByQuery), chromedp.Sleep(200*time.Millisecond))
+		failures = append(failures, auditNames(t, tab, "settings "+id)...)
+	}
+	_, bad = focusAudit(t, tab, "settings")
+	failures = append(failures, bad...)
+	if len(failures) > 0 {
+		t.Errorf("%d accessibility failures:\n%s", len(failures), strings.Join(failures, "\n"))
 	}
 }

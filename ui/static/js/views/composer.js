@@ -29,7 +29,7 @@ export function mountComposer(container, app, opts) {
   const ta = h("textarea", { id, class: "composer-input", rows: "1", "aria-label": threadId ? "Reply in thread" : "Message",
     "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": `ac-${n}` , autocomplete: "off" });
   ta.value = drafts.get(draftKey) || "";
-  const fileInput = h("input", { type: "file", id: threadId ? "thread-file-input" : "file-input", class: "visually-hidden", multiple: true, tabindex: "-1" });
+  const fileInput = h("input", { type: "file", id: threadId ? "thread-file-input" : "file-input", class: "visually-hidden", multiple: true, tabindex: "-1", "aria-label": "Attach files" });
   const attachBtn = h("button", { type: "button", class: "icon-button attach-button", "aria-label": "Attach files", title: "Attach files" }, "📎");
   const sendBtn = h("button", { type: "button", class: "button primary send-button", "aria-label": "Send" }, "Send");
   const pending = h("ul", { class: "pending-files", "aria-label": "Attachments" });
