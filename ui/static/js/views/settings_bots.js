@@ -2,8 +2,8 @@
 // manage each bot's tokens.
 
 import { el } from './el.js';
-import { BOT_SCOPES, add, button, checkGroup, checkedValues, confirmed, emptyRow, field, fmtTime, formError,
-  input, secretBox, section, tokenTable } from './settings_ui.js';
+import { BOT_SCOPES, add, button, checkGroup, checkedValues, confirmed, field, fmtTime, formError,
+  input, secretBox, section, tokenTable, listRefresher } from './settings_ui.js';
 import { afterSave, editable } from './settings_edit.js';
 
 export async function renderBots(panel, ctx, alive) {
@@ -133,16 +133,8 @@ export async function renderBots(panel, ctx, alive) {
     return li;
   }
 
-  async function refresh() {
-    listErr.clear();
-    try {
-      const items = await ctx.bots(true);
-      if (!alive()) return;
-      list.replaceChildren();
-      for (const b of items) list.append(botItem(b));
-      if (!items.length) emptyRow(list, 'No bots yet.');
-    } catch (e) { listErr.show(e); }
-  }
+  const refresh = listRefresher({ list, listErr, alive, item: botItem, empty: 'No bots yet.',
+    load: () => ctx.bots(true) });
 
   panel.append(
     section('New bot', form, reveal),

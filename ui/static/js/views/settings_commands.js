@@ -2,7 +2,7 @@
 // delete.
 
 import { el } from './el.js';
-import { add, button, confirmed, emptyRow, field, fmtTime, formError, input, secretBox, section, select } from './settings_ui.js';
+import { add, button, confirmed, field, fmtTime, formError, input, secretBox, section, select, listRefresher } from './settings_ui.js';
 import { afterSave, editable } from './settings_edit.js';
 
 export async function renderCommands(panel, ctx, alive) {
@@ -104,16 +104,8 @@ export async function renderCommands(panel, ctx, alive) {
     return li;
   }
 
-  async function refresh() {
-    listErr.clear();
-    try {
-      const res = await app.api('GET', '/api/v1/commands/registered');
-      if (!alive()) return;
-      list.replaceChildren();
-      for (const c of res.items || []) list.append(cmdItem(c));
-      if (!(res.items || []).length) emptyRow(list, 'No slash commands yet.');
-    } catch (e) { listErr.show(e); }
-  }
+  const refresh = listRefresher({ list, listErr, alive, item: cmdItem, empty: 'No slash commands yet.',
+    load: async () => (await app.api('GET', '/api/v1/commands/registered')).items || [] });
 
   panel.append(
     section('New slash command', form, reveal),

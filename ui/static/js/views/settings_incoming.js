@@ -1,8 +1,8 @@
 // Settings: incoming webhooks — create (the URL shown once), edit, delete.
 
 import { el } from './el.js';
-import { add, button, channelName, checkbox, confirmed, copyButton, emptyRow, field, fmtTime, formError, input,
-  loadChannels, secretBox, section, select } from './settings_ui.js';
+import { add, button, channelName, checkbox, confirmed, copyButton, field, fmtTime, formError, input,
+  loadChannels, secretBox, section, select, listRefresher } from './settings_ui.js';
 import { afterSave, editable } from './settings_edit.js';
 
 export async function renderIncoming(panel, ctx, alive) {
@@ -101,16 +101,8 @@ export async function renderIncoming(panel, ctx, alive) {
     return li;
   }
 
-  async function refresh() {
-    listErr.clear();
-    try {
-      const res = await app.api('GET', '/api/v1/incoming-webhooks');
-      if (!alive()) return;
-      list.replaceChildren();
-      for (const h of res.items || []) list.append(hookItem(h));
-      if (!(res.items || []).length) emptyRow(list, 'No incoming webhooks yet.');
-    } catch (e) { listErr.show(e); }
-  }
+  const refresh = listRefresher({ list, listErr, alive, item: hookItem, empty: 'No incoming webhooks yet.',
+    load: async () => (await app.api('GET', '/api/v1/incoming-webhooks')).items || [] });
 
   panel.append(
     section('New incoming webhook',

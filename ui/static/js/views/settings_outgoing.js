@@ -3,7 +3,7 @@
 
 import { el } from './el.js';
 import { EVENT_TYPES, add, button, channelName, checkGroup, checkbox, checkedValues, confirmed, emptyRow, field,
-  fmtTime, formError, input, loadChannels, secretBox, section, select } from './settings_ui.js';
+  fmtTime, formError, input, loadChannels, secretBox, section, select, listRefresher } from './settings_ui.js';
 import { afterSave, editable } from './settings_edit.js';
 import { safeURL } from '../render/util.js';
 
@@ -247,16 +247,8 @@ export async function renderOutgoing(panel, ctx, alive) {
     return li;
   }
 
-  async function refresh() {
-    listErr.clear();
-    try {
-      const res = await app.api('GET', '/api/v1/outgoing-webhooks');
-      if (!alive()) return;
-      list.replaceChildren();
-      for (const h of res.items || []) list.append(hookItem(h));
-      if (!(res.items || []).length) emptyRow(list, 'No outgoing webhooks yet.');
-    } catch (e) { listErr.show(e); }
-  }
+  const refresh = listRefresher({ list, listErr, alive, item: hookItem, empty: 'No outgoing webhooks yet.',
+    load: async () => (await app.api('GET', '/api/v1/outgoing-webhooks')).items || [] });
 
   panel.append(
     section('New outgoing webhook',

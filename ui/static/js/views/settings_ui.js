@@ -157,6 +157,21 @@ export function emptyRow(list, text) {
   list.append(el('li', { className: 'muted empty', text }));
 }
 
+// listRefresher returns a function that reloads a settings list: load()
+// gives the items, item(x) builds one row; a failure shows in listErr.
+export function listRefresher({ list, listErr, alive, load, item, empty }) {
+  return async function refresh() {
+    listErr.clear();
+    try {
+      const items = await load();
+      if (!alive()) return;
+      list.replaceChildren();
+      for (const x of items) list.append(item(x));
+      if (!items.length) emptyRow(list, empty);
+    } catch (e) { listErr.show(e); }
+  };
+}
+
 export async function loadChannels(app) {
   const all = await listAll('/api/v1/channels?limit=200', 20, (p) => app.api('GET', p));
   return all.filter((c) => !c.archived);
