@@ -3,6 +3,7 @@ GO       ?= go
 TAGS     := sqlite_fts5
 BIN      := bin/parley
 ARGS     ?=
+BENCH    ?=
 
 .PHONY: all build run test check bench screenshots clean
 
@@ -25,10 +26,9 @@ check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needs to run on:"; echo "$$out"; exit 1; fi
 	$(MAKE) test
 
-## bench: the posting benchmark against a real server on loopback
-bench:
-	$(GO) test -tags $(TAGS) -run '^$$' -bench BenchmarkPostMessages -benchtime 20000x -count 6 ./cmd/parley
-	$(GO) test -tags $(TAGS) -run '^$$' -bench 'BenchmarkFanout|BenchmarkIdleConnections' -benchtime 1x -count 3 ./cmd/parley
+## bench: the benchmark suite against fresh servers on loopback (BENCH=--quick for a short run)
+bench: build
+	./$(BIN) bench $(BENCH)
 
 ## screenshots: save the web client's main screens to docs/ (needs Chromium)
 screenshots:

@@ -21,6 +21,7 @@ Usage:
   parley migrate [flags]                                apply database migrations and exit
   parley config [flags]                                 print the effective configuration
   parley reindex [flags]                                rebuild the search index from the database
+  parley bench [--quick] [--only W1,W2] [--runs N]      run the benchmark suite against fresh servers
   parley user create --username NAME [--admin] [flags]  create a user; the password is read from stdin
   parley token create --user NAME [--name NAME] [flags] print a new personal access token
   parley bot create --username NAME --scopes S1,S2 [--display-name D] [--owner NAME] [flags]
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return configCommand(rest, stdout, stderr)
 	case "reindex":
 		return reindexCommand(ctx, rest, stdout, stderr)
+	case "bench":
+		return benchCommand(ctx, rest, stdout, stderr)
 	case "user create":
 		return userCreateCommand(ctx, rest, stdin, stdout, stderr)
 	case "token create":
