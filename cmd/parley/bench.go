@@ -61,7 +61,7 @@ type benchResult struct {
 type benchEnv struct {
 	bin   string // the parley binary to serve with
 	quick bool
-	smoke bool // tiny sizes, for the suite's own test
+	smoke bool   // tiny sizes, for the suite's own test
 	tmp   string // a folder for this run's data, removed afterwards
 	cache string // a folder kept across runs (generated corpora)
 	// serveFlags are added to every server's command line (--serve-flags).
