@@ -35,6 +35,7 @@ func benchWorkloads() []benchWorkload {
 		{"post", "32 clients posting through the native API, durable commits", benchPost},
 		{"webhook-in", "32 senders on one incoming webhook, Slack JSON with an attachment", benchWebhookIn},
 		{"slack-api", "32 bots calling chat.postMessage form-encoded", benchSlackAPI},
+		{"webhook-out", "8 clients posting, one outgoing webhook delivering to a local receiver", benchWebhookOut},
 	}
 }
 
