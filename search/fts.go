@@ -12,9 +12,10 @@ import (
 	"github.com/parley-chat/parley/channels"
 )
 
-// FTS is the built-in backend: an SQLite FTS5 index in Parley's own
-// database (tables from Migrations: search_docs for the filters,
-// search_text for the text, search_fts the full-text index over it).
+// FTS is the built-in backend: an SQLite FTS5 index in the search
+// database, a file of its own beside Parley's (see OpenDB), with the
+// tables from Migrations: search_docs for the filters, search_text for the
+// text, search_fts the full-text index over it.
 //
 // Tokenization. FTS5's unicode61 tokenizer (remove_diacritics 2) folds
 // case and diacritics (café = Cafe) and splits words at punctuation, so
@@ -94,7 +95,27 @@ func (f *FTS) Upsert(ctx context.Context, docs []Document) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	err := f.db.Write(ctx, func(tx *channels.Tx) error {
+	if err := f.write(ctx, docs, nil, nil); err != nil {
+		return fmt.Errorf("index %d documents: %w", len(docs), err)
+	}
+	return nil
+}
+
+// Delete implements Index.
+func (f *FTS) Delete(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := f.write(ctx, nil, ids, nil); err != nil {
+		return fmt.Errorf("remove %d documents from the index: %w", len(ids), err)
+	}
+	return nil
+}
+
+// write upserts docs, deletes ids and runs also (when not nil) in one
+// transaction: the indexer saves its cursor with it.
+func (f *FTS) write(ctx context.Context, docs []Document, ids []int64, also func(tx *channels.Tx) error) error {
+	return f.db.Write(ctx, func(tx *channels.Tx) error {
 		for _, d := range docs {
 			body, idents := cjkSpaced(d.Text), identifiers(d.Text)
 			// External content: the index forgets the old text by being
@@ -113,20 +134,6 @@ func (f *FTS) Upsert(ctx context.Context, docs []Document) error {
 				return err
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("index %d documents: %w", len(docs), err)
-	}
-	return nil
-}
-
-// Delete implements Index.
-func (f *FTS) Delete(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	err := f.db.Write(ctx, func(tx *channels.Tx) error {
 		for _, id := range ids {
 			if _, err := tx.Exec(ftsDeleteOld, id); err != nil {
 				return err
@@ -138,12 +145,11 @@ func (f *FTS) Delete(ctx context.Context, ids []int64) error {
 				return err
 			}
 		}
+		if also != nil {
+			return also(tx)
+		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("remove %d documents from the index: %w", len(ids), err)
-	}
-	return nil
 }
 
 // Reset implements Index.

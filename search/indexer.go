@@ -14,15 +14,24 @@ import (
 )
 
 // Indexer keeps an Index in step with the messages: it follows the event
-// log from a cursor persisted in SQLite, loads the messages that changed
-// and upserts or deletes their documents. Posting never waits for it. When
-// the backend fails it retries with backoff from the same cursor, so
-// nothing is lost, and upserts by id make a repeat harmless.
+// log from a cursor persisted in the search database, loads the messages
+// that changed and upserts or deletes their documents. Posting never waits
+// for it. When the backend fails it retries with backoff from the same
+// cursor, so nothing is lost, and upserts by id make a repeat harmless.
+//
+// With the FTS5 backend in the same database as the cursor, each batch's
+// documents and the cursor past it are one transaction, so after a crash
+// the index and the cursor agree. When there is no cursor (a new search
+// database, or one whose rebuild did not finish) but there are messages,
+// the log may no longer hold the events of the older ones, so Start
+// rebuilds the index from the messages rather than replaying the log.
 type Indexer struct {
 	svc   *channels.Service
-	db    *channels.DB
+	store *channels.DB // the search database: the cursor, and FTS's tables
 	index Index
 	log   *slog.Logger
+
+	rebuild bool // Start found no cursor but messages: rebuild first
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -43,19 +52,32 @@ const (
 	retryMax   = time.Minute
 )
 
-// NewIndexer returns an indexer of index; Start runs it.
-func NewIndexer(svc *channels.Service, index Index, logger *slog.Logger) *Indexer {
-	return &Indexer{svc: svc, db: svc.DB(), index: index, log: logger}
+// NewIndexer returns an indexer of index that keeps its cursor in store,
+// the search database (see OpenDB); Start runs it.
+func NewIndexer(svc *channels.Service, index Index, store *channels.DB, logger *slog.Logger) *Indexer {
+	return &Indexer{svc: svc, store: store, index: index, log: logger}
 }
+
+// rebuildBatch is how many messages a rebuild at start writes per batch.
+const rebuildBatch = 1000
 
 // Index is the index the indexer writes.
 func (ix *Indexer) Index() Index { return ix.index }
 
 // Start follows the log in the background until Close.
 func (ix *Indexer) Start(ctx context.Context) error {
-	cursor, err := ix.loadCursor(ctx)
+	cursor, found, err := ix.loadCursor(ctx)
 	if err != nil {
 		return err
+	}
+	if !found {
+		// Replaying the log from its start is enough only while no
+		// message exists, since the log forgets old events.
+		msgs, err := ix.svc.MessagesForIndexAfter(ctx, 0, 1)
+		if err != nil {
+			return err
+		}
+		ix.rebuild = len(msgs) > 0
 	}
 	ix.mu.Lock()
 	ix.cursor = cursor
@@ -79,6 +101,26 @@ func (ix *Indexer) Close() {
 
 func (ix *Indexer) follow(ctx context.Context) {
 	wait := retryFirst
+	for ix.rebuild {
+		ix.log.Info("search: no index cursor; rebuilding the index from the messages", "backend", ix.index.Name())
+		err := ix.Rebuild(ctx, rebuildBatch, nil)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			ix.failed(err)
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return
+			}
+			wait = min(wait*2, retryMax)
+			continue
+		}
+		ix.rebuild = false
+		ix.log.Info("search: index rebuilt", "backend", ix.index.Name(), "documents", ix.indexed.Load())
+	}
+	wait = retryFirst
 	for {
 		changed := ix.svc.Log.Changed()
 		n, err := ix.Step(ctx)
@@ -135,11 +177,8 @@ func (ix *Indexer) Step(ctx context.Context) (int, error) {
 			ids[r.MessageID] = true
 		}
 	}
-	if err := ix.reindex(ctx, ids); err != nil {
-		return 0, err
-	}
 	last := refs[len(refs)-1].Seq
-	if err := ix.saveCursor(ctx, last); err != nil {
+	if err := ix.reindex(ctx, ids, last); err != nil {
 		return 0, err
 	}
 	ix.mu.Lock()
@@ -149,11 +188,11 @@ func (ix *Indexer) Step(ctx context.Context) (int, error) {
 }
 
 // reindex upserts the live messages among ids (and the roots of the
-// replies among them, whose is:thread may have changed) and deletes the
-// rest.
-func (ix *Indexer) reindex(ctx context.Context, ids map[int64]bool) error {
+// replies among them, whose is:thread may have changed), deletes the rest
+// and saves the cursor at seq.
+func (ix *Indexer) reindex(ctx context.Context, ids map[int64]bool, seq int64) error {
 	if len(ids) == 0 {
-		return nil
+		return ix.saveCursor(ctx, seq)
 	}
 	list := make([]int64, 0, len(ids))
 	for id := range ids {
@@ -189,6 +228,15 @@ func (ix *Indexer) reindex(ctx context.Context, ids map[int64]bool) error {
 			gone = append(gone, id)
 		}
 	}
+	if f := ix.localFTS(); f != nil {
+		// One transaction: documents, removals and the cursor.
+		err := f.write(ctx, docs, gone, func(tx *channels.Tx) error { return ix.setCursor(tx, seq) })
+		if err != nil {
+			return fmt.Errorf("index %d messages: %w", len(docs), err)
+		}
+		ix.indexed.Add(int64(len(docs)))
+		return nil
+	}
 	if len(docs) > 0 {
 		if err := ix.index.Upsert(ctx, docs); err != nil {
 			return fmt.Errorf("index %d messages: %w", len(docs), err)
@@ -200,29 +248,55 @@ func (ix *Indexer) reindex(ctx context.Context, ids map[int64]bool) error {
 		}
 	}
 	ix.indexed.Add(int64(len(docs)))
+	// Saved after the backend has the batch: a crash in between repeats
+	// the batch, which upserts make harmless.
+	return ix.saveCursor(ctx, seq)
+}
+
+// localFTS is the index when it is the FTS5 backend in the cursor's
+// database, whose writes can carry the cursor.
+func (ix *Indexer) localFTS() *FTS {
+	if f, ok := ix.index.(*FTS); ok && f.db == ix.store {
+		return f
+	}
 	return nil
 }
 
-func (ix *Indexer) loadCursor(ctx context.Context) (int64, error) {
-	var seq int64
-	err := ix.db.ReadRow(ctx, `SELECT seq FROM search_cursor WHERE backend = ?`, ix.index.Name()).Scan(&seq)
+// loadCursor reads the saved cursor; found is false when there is none.
+func (ix *Indexer) loadCursor(ctx context.Context) (seq int64, found bool, err error) {
+	err = ix.store.ReadRow(ctx, `SELECT seq FROM search_cursor WHERE backend = ?`, ix.index.Name()).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil // a new index starts from the beginning of the log
+		return 0, false, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read search cursor: %w", err)
+		return 0, false, fmt.Errorf("read search cursor: %w", err)
 	}
-	return seq, nil
+	return seq, true, nil
+}
+
+func (ix *Indexer) setCursor(tx *channels.Tx, seq int64) error {
+	_, err := tx.Exec(`INSERT INTO search_cursor (backend, seq) VALUES (?, ?)
+		ON CONFLICT (backend) DO UPDATE SET seq = excluded.seq`, ix.index.Name(), seq)
+	return err
 }
 
 func (ix *Indexer) saveCursor(ctx context.Context, seq int64) error {
-	err := ix.db.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error {
-		_, err := tx.Exec(`INSERT INTO search_cursor (backend, seq) VALUES (?, ?)
-			ON CONFLICT (backend) DO UPDATE SET seq = excluded.seq`, ix.index.Name(), seq)
+	err := ix.store.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error { return ix.setCursor(tx, seq) })
+	if err != nil {
+		return fmt.Errorf("save search cursor: %w", err)
+	}
+	return nil
+}
+
+// dropCursor forgets the cursor, so that a rebuild cut short is started
+// again by the next Start.
+func (ix *Indexer) dropCursor(ctx context.Context) error {
+	err := ix.store.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error {
+		_, err := tx.Exec(`DELETE FROM search_cursor WHERE backend = ?`, ix.index.Name())
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("save search cursor: %w", err)
+		return fmt.Errorf("drop search cursor: %w", err)
 	}
 	return nil
 }
@@ -262,7 +336,9 @@ func (ix *Indexer) Status(ctx context.Context) (Status, error) {
 // Rebuild empties the index and indexes every message again from the
 // database, calling progress after each batch; then it moves the cursor
 // to the log head it read before starting, so that what was posted during
-// the rebuild is indexed again by the follower (harmless: upserts).
+// the rebuild is indexed again by the follower (harmless: upserts). The
+// cursor is dropped while it runs, so a rebuild cut short (a crash, parley
+// reindex interrupted) is done again when the server next starts.
 func (ix *Indexer) Rebuild(ctx context.Context, batch int, progress func(done, total int64)) error {
 	head, _, err := ix.svc.Log.Head(ctx)
 	if err != nil {
@@ -270,6 +346,9 @@ func (ix *Indexer) Rebuild(ctx context.Context, batch int, progress func(done, t
 	}
 	total, err := ix.svc.CountMessagesForIndex(ctx)
 	if err != nil {
+		return err
+	}
+	if err := ix.dropCursor(ctx); err != nil {
 		return err
 	}
 	if err := ix.index.Reset(ctx); err != nil {
@@ -293,6 +372,7 @@ func (ix *Indexer) Rebuild(ctx context.Context, batch int, progress func(done, t
 		}
 		after = msgs[len(msgs)-1].ID
 		done += int64(len(msgs))
+		ix.indexed.Add(int64(len(msgs)))
 		if progress != nil {
 			progress(done, total)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -52,11 +53,23 @@ func (f *flakyIndex) Delete(ctx context.Context, ids []int64) error {
 	return f.Index.Delete(ctx, ids)
 }
 
+// openTestSearchDB opens a search database of its own, as the server does.
+func openTestSearchDB(t *testing.T) *channels.DB {
+	t.Helper()
+	db, err := OpenDB(context.Background(), filepath.Join(t.TempDir(), "search.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // newIndexerWorld is a core service with one user and channel, and an
-// indexer over FTS wrapped by flakyIndex.
+// indexer over FTS in a search database of its own, wrapped by flakyIndex.
 func newIndexerWorld(t *testing.T) (*channels.Service, *channels.Actor, *channels.Channel, *Indexer, *flakyIndex) {
 	t.Helper()
 	db := openTestDB(t)
+	sdb := openTestSearchDB(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := channels.New(db, logger, channels.Options{DataDir: t.TempDir(), OpenSignup: true, BcryptCost: bcrypt.MinCost})
 	ctx := context.Background()
@@ -72,12 +85,12 @@ func newIndexerWorld(t *testing.T) (*channels.Service, *channels.Actor, *channel
 	if err != nil {
 		t.Fatal(err)
 	}
-	fts, err := NewFTS(db)
+	fts, err := NewFTS(sdb)
 	if err != nil {
 		t.Fatal(err)
 	}
 	flaky := &flakyIndex{Index: fts}
-	return svc, ana, ch, NewIndexer(svc, flaky, logger), flaky
+	return svc, ana, ch, NewIndexer(svc, flaky, sdb, logger), flaky
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
@@ -156,7 +169,7 @@ func TestIndexer_CursorAndRebuild(t *testing.T) {
 		t.Fatalf("status %+v, %v", st, err)
 	}
 
-	again := NewIndexer(svc, ix.Index(), ix.log)
+	again := NewIndexer(svc, ix.Index(), ix.store, ix.log)
 	if err := again.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +216,7 @@ func TestIndexer_StepFailureKeepsCursor(t *testing.T) {
 		t.Fatalf("cursor moved past a failed batch: %+v", st)
 	}
 	// Nor was it saved: a restarted indexer reads it from the database.
-	again := NewIndexer(svc, flaky, ix.log)
+	again := NewIndexer(svc, flaky, ix.store, ix.log)
 	if err := again.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -19,7 +20,10 @@ type app struct {
 	cfg Config
 	log *slog.Logger
 	db  *channels.DB
-	svc *channels.Service
+	// searchDB is the search database (search.db): the FTS5 index and the
+	// indexer's cursor, with its own writer.
+	searchDB *channels.DB
+	svc      *channels.Service
 	// bots manages bot accounts on top of svc.
 	bots *bots.Service
 	// incoming posts what incoming webhooks receive.
@@ -37,7 +41,7 @@ type app struct {
 }
 
 // openApp opens the data folder, applies every package's migrations (core
-// first) and builds the services.
+// first) to parley.db and search's to search.db, and builds the services.
 func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) {
 	db, err := channels.OpenDB(filepath.Join(cfg.DataDir, "parley.db"), channels.Sync(cfg.SQLiteSync))
 	if err != nil {
@@ -47,7 +51,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 	for _, m := range []struct {
 		component string
 		files     fs.FS
-	}{{"channels", channels.Migrations()}, {"bots", bots.Migrations()}, {"webhooks", webhooks.Migrations()}, {"search", search.Migrations()}} {
+	}{{"channels", channels.Migrations()}, {"bots", bots.Migrations()}, {"webhooks", webhooks.Migrations()}, {"search-moved", search.MainMigrations()}} {
 		if err := db.Migrate(ctx, m.component, m.files); err != nil {
 			db.Close()
 			return nil, err
@@ -66,17 +70,25 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 	incoming := webhooks.NewIncomingService(svc, webhooks.IncomingOptions{
 		Limiter: channels.NewRateLimiter(cfg.IncomingWebhookRate, cfg.IncomingWebhookBurst),
 	})
-	index, err := openIndex(ctx, cfg, db)
+	// The search index has a file and a writer of its own, so indexing
+	// does not queue behind (nor hold up) posting in parley.db.
+	searchDB, err := search.OpenDB(ctx, filepath.Join(cfg.DataDir, "search.db"))
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	indexer := search.NewIndexer(svc, index, logger)
-	return &app{cfg: cfg, log: logger, db: db, svc: svc, bots: b, incoming: incoming,
+	index, err := openIndex(ctx, cfg, searchDB)
+	if err != nil {
+		searchDB.Close()
+		db.Close()
+		return nil, err
+	}
+	indexer := search.NewIndexer(svc, index, searchDB, logger)
+	return &app{cfg: cfg, log: logger, db: db, searchDB: searchDB, svc: svc, bots: b, incoming: incoming,
 		indexer: indexer, search: search.NewService(svc, indexer)}, nil
 }
 
-// Close disconnects realtime clients and closes the database.
+// Close disconnects realtime clients and closes the databases.
 func (a *app) Close() error {
 	a.indexer.Close()
 	if a.commands != nil {
@@ -88,7 +100,7 @@ func (a *app) Close() error {
 	if a.hub != nil {
 		a.hub.Close()
 	}
-	return a.db.Close()
+	return errors.Join(a.searchDB.Close(), a.db.Close())
 }
 
 // publicURL is where people reach the server: the configured URL, or the

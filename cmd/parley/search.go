@@ -11,8 +11,9 @@ import (
 )
 
 // openIndex builds the search index the configuration names: Meilisearch
-// when --meili-url is set, otherwise SQLite FTS5 in the same database.
-func openIndex(ctx context.Context, cfg Config, db *channels.DB) (search.Index, error) {
+// when --meili-url is set, otherwise SQLite FTS5 in the search database
+// (which holds the indexer's cursor either way).
+func openIndex(ctx context.Context, cfg Config, searchDB *channels.DB) (search.Index, error) {
 	if cfg.MeiliURL != "" {
 		// Opened when first used, so that a Meilisearch still starting
 		// does not keep the workspace from starting: the indexer retries.
@@ -20,7 +21,7 @@ func openIndex(ctx context.Context, cfg Config, db *channels.DB) (search.Index, 
 			return search.NewMeili(ctx, cfg.MeiliURL, cfg.MeiliKey)
 		}), nil
 	}
-	return search.NewFTS(db)
+	return search.NewFTS(searchDB)
 }
 
 // searchMessages adapts the search service to the /search command.
