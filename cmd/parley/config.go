@@ -58,6 +58,9 @@ type Config struct {
 	MeiliKey  string
 	LogFormat string
 	LogLevel  string
+	// DebugListen, when set, serves Go's profiler (/debug/pprof/) on a
+	// separate address, never on the public one.
+	DebugListen string
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
@@ -184,6 +187,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	str(&c.MeiliKey, "meili-key", "Meilisearch API key")
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
+	str(&c.DebugListen, "debug-listen", "address to serve Go's profiler (/debug/pprof/) on, e.g. 127.0.0.1:6060 (off when empty)")
 	return errors.Join(errs...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 )
@@ -69,6 +70,14 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	bg, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
 	go a.svc.RunMaintenance(bg, time.Hour)
+	if cfg.DebugListen != "" {
+		dln, err := net.Listen("tcp", cfg.DebugListen)
+		if err != nil {
+			return fmt.Errorf("listen on %s for the profiler: %w", cfg.DebugListen, err)
+		}
+		logger.Info("profiler listening", "addr", dln.Addr().String())
+		defer serveDebug(dln)()
+	}
 
 	logger.Info("listening", "addr", ln.Addr().String(), "url", publicURL, "data_dir", cfg.DataDir)
 	served := make(chan error, 1)
@@ -169,4 +178,18 @@ func tokenCreateCommand(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	fmt.Fprintln(stdout, secret)
 	return nil
+}
+
+// serveDebug serves Go's profiler on its own listener, so that it is never
+// reachable through the public address; it returns a function that stops it.
+func serveDebug(ln net.Listener) func() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }
 }
