@@ -150,6 +150,7 @@ type Outgoing struct {
 	subs         []Subscription
 	subsGen      int64
 	subsReadAt   time.Time
+	workerSubs   subsCache
 	stopMu       sync.Mutex
 	cancel       context.CancelFunc
 	done         sync.WaitGroup
@@ -167,7 +168,8 @@ func NewOutgoing(svc *channels.Service, sender *Sender, logger *slog.Logger, opt
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = 24 * time.Hour
 	}
-	return &Outgoing{svc: svc, db: svc.DB(), sender: sender, log: logger, opts: opts, due: make(chan struct{}, 1)}
+	return &Outgoing{svc: svc, db: svc.DB(), sender: sender, log: logger, opts: opts, due: make(chan struct{}, 1),
+		workerSubs: subsCache{byID: map[int64]*Subscription{}}}
 }
 
 const subscriptionColumns = `id, creator_id, bot_id, name, url, secret, token, channel_ids, event_types, trigger_words,

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/parley-chat/parley/channels"
@@ -77,7 +78,7 @@ func (o *Outgoing) Start(ctx context.Context) error {
 	jobs := make(chan *Delivery, o.opts.Workers)
 	o.done.Add(2 + o.opts.Workers)
 	go func() { defer o.done.Done(); o.follow(ctx) }()
-	fin := make(chan int64, o.opts.Workers)
+	fin := make(chan finished, o.opts.Workers)
 	go func() { defer o.done.Done(); o.feed(ctx, jobs, fin) }()
 	for i := 0; i < o.opts.Workers; i++ {
 		go func() {
@@ -85,9 +86,9 @@ func (o *Outgoing) Start(ctx context.Context) error {
 			for {
 				select {
 				case d := <-jobs:
-					o.deliver(ctx, d)
+					next := o.deliver(ctx, d)
 					select {
-					case fin <- d.ID:
+					case fin <- finished{id: d.ID, retryAt: next}:
 					case <-ctx.Done():
 						return
 					}
@@ -123,29 +124,51 @@ func (o *Outgoing) wakeWorkers() {
 
 const dueDeliveries = `SELECT d.id, d.webhook_id, d.event_id, d.event_seq, d.event_type, d.state, d.attempts, d.next_attempt_at,
 	d.created_at, d.updated_at, d.body, d.content_type, d.last_reason
-FROM outgoing_deliveries d WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT 512`
+FROM outgoing_deliveries d WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ` + dueLimitSQL
+
+// dueLimit is how many due deliveries the feeder reads at a time.
+const (
+	dueLimit    = 512
+	dueLimitSQL = "512"
+)
+
+// finished is a worker's word that a delivery is done with: its attempt
+// is recorded, and retryAt (UnixMilli) is when it is due again, 0 for
+// never.
+type finished struct{ id, retryAt int64 }
 
 // feed hands due deliveries to the workers, at most perHook at a time per
 // subscription so that one slow or dead receiver never holds every worker.
-// It reads the queue when it has nothing left to hand out, or when woken
-// (new rows, a timer for retries), not after every delivery.
-func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan int64) {
+// It reads the queue when woken (new rows, a redelivery), when a timer for
+// the next retry fires, and when a worker finishes while the last read was
+// cut short by its limit; not after every delivery. A worker reports its
+// delivery finished only once the attempt is recorded, so a read never
+// sees a row as pending that was just sent.
+func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan finished) {
 	perHook := max(1, o.opts.Workers/2)
 	inflight := map[int64]int64{} // delivery id -> webhook id
 	hooks := map[int64]int{}
 	var backlog []*Delivery
-	refill := true
+	refill, full := true, false
+	var wakeAt time.Time // when to read again for retries coming due
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
 		if refill {
 			due, err := o.due_(ctx)
 			if err != nil && ctx.Err() == nil {
 				o.log.Error("outgoing webhooks: read due deliveries", "err", err)
 			}
+			full = len(due) >= dueLimit
 			backlog = backlog[:0]
 			for _, d := range due {
 				if _, busy := inflight[d.ID]; !busy {
 					backlog = append(backlog, d)
 				}
+			}
+			wakeAt = time.Now().Add(time.Second)
+			if len(backlog) == 0 && !full {
+				wakeAt = time.Now().Add(o.nextDue(ctx))
 			}
 			refill = false
 		}
@@ -162,25 +185,28 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan i
 			jobs <- d
 		}
 		backlog = rest
-		wait := time.Second
-		if len(backlog) == 0 {
-			wait = o.nextDue(ctx)
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
 		}
-		timer := time.NewTimer(wait)
+		timer.Reset(max(time.Until(wakeAt), time.Millisecond))
 		select {
 		case <-o.due:
 			refill = true
-		case id := <-fin:
-			hooks[inflight[id]]--
-			delete(inflight, id)
-			refill = len(backlog) == 0
+		case f := <-fin:
+			hooks[inflight[f.id]]--
+			delete(inflight, f.id)
+			refill = len(backlog) == 0 && full
+			if at := time.UnixMilli(f.retryAt); f.retryAt > 0 && at.Before(wakeAt) {
+				wakeAt = at
+			}
 		case <-timer.C:
 			refill = true
 		case <-ctx.Done():
-			timer.Stop()
 			return
 		}
-		timer.Stop()
 	}
 }
 
@@ -227,21 +253,22 @@ func (o *Outgoing) backoff(n int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// deliver makes one attempt and records it.
-func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
-	s, err := o.subscription(ctx, d.WebhookID)
+// deliver makes one attempt and records it, and returns when the delivery
+// is due again (UnixMilli; 0 when it is done, or was not recorded).
+func (o *Outgoing) deliver(ctx context.Context, d *Delivery) int64 {
+	s, err := o.deliverySubscription(ctx, d.WebhookID)
 	if errors.Is(err, channels.ErrNotFound) || err == nil && !s.Active {
 		_ = o.finish(ctx, d, StateFailed, "webhook_disabled", 0, nil)
-		return
+		return 0
 	}
 	if err != nil {
-		return // retried on the next pass
+		return 0 // retried on the next pass
 	}
 	res := o.sender.Send(ctx, Request{URL: s.URL, Body: d.body, ContentType: d.contentType, Secret: s.secret,
 		DeliveryID: d.EventID, Attempt: retryNum(d), RetryReason: d.lastReason,
 		Header: http.Header{"Accept": {"application/json"}}})
 	if ctx.Err() != nil && !res.OK() {
-		return // shutting down: the attempt did not count, it is still pending
+		return 0 // shutting down: the attempt did not count, it is still pending
 	}
 	state, next := StateSucceeded, int64(0)
 	if !res.OK() {
@@ -255,7 +282,7 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
 		}
 	}
 	if o.finish(ctx, d, state, res.Reason, next, &res) != nil {
-		return
+		return 0
 	}
 	if o.opts.ObserveAttempt != nil {
 		result := ResultSucceeded
@@ -273,6 +300,53 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) {
 	case state == StateFailed:
 		o.disableIfFailing(ctx, s, res.Error())
 	}
+	return next
+}
+
+// deliverySubscription is the subscription a delivery goes to, from the
+// workers' copy while no change to subscriptions has started or finished
+// since it was read (see activeSubscriptions), read again otherwise.
+func (o *Outgoing) deliverySubscription(ctx context.Context, id int64) (*Subscription, error) {
+	finished := o.subsFinished.Load()
+	settled := o.subsStarted.Load() == finished
+	c := &o.workerSubs
+	c.mu.Lock()
+	if !settled || finished != c.gen || time.Since(c.readAt) >= subsMaxAge {
+		clear(c.byID)
+		c.readAt, c.gen = time.Now(), finished
+		if !settled {
+			c.gen = -1
+		}
+	}
+	s, ok := c.byID[id]
+	gen := c.gen
+	c.mu.Unlock()
+	if ok {
+		if s == nil {
+			return nil, channels.NotFound("outgoing_webhook")
+		}
+		return s, nil
+	}
+	s, err := o.subscription(ctx, id)
+	if err != nil && !errors.Is(err, channels.ErrNotFound) {
+		return nil, err
+	}
+	if gen >= 0 {
+		c.mu.Lock()
+		if c.gen == gen {
+			c.byID[id] = s // nil: gone
+		}
+		c.mu.Unlock()
+	}
+	return s, err
+}
+
+// subsCache is the workers' copy of the subscriptions they deliver to.
+type subsCache struct {
+	mu     sync.Mutex
+	byID   map[int64]*Subscription // nil for one deleted
+	gen    int64                   // subsFinished when read; -1 while a change was in flight
+	readAt time.Time
 }
 
 // disableIfFailing turns a subscription off when every attempt since its
