@@ -221,10 +221,13 @@ var fanTextKey = []byte(`"text":"fo `)
 // out (deliveries / first post to last delivery). Every listener must get
 // every message exactly once in seq order ("missing" must be 0).
 func benchFanout(ctx context.Context, env *benchEnv) (benchResult, error) {
-	listeners := env.size(20, 1000, 1000)
+	// Connecting costs about listeners²/2 presence frames (each new
+	// connection is pushed to everyone online), which is why quick runs
+	// half as many listeners.
+	listeners := env.size(20, 500, 1000)
 	phases := []fanPhaseSpec{
 		{"paced50", env.size(10, 50, 250), 50},
-		{"paced200", env.size(20, 200, 1000), 200},
+		{"paced200", env.size(20, 100, 1000), 200},
 		{"flat", env.size(50, 300, 3000), 0},
 	}
 	var (
