@@ -136,7 +136,8 @@ type Outgoing struct {
 	log    *slog.Logger
 	opts   OutgoingOptions
 
-	due chan struct{} // wakes the workers
+	due  chan struct{} // wakes the workers
+	recs chan *record  // attempts for the recorder, while running
 	// The dispatcher's position in the log as far as it has read (Stats
 	// reads it too), and when it last persisted it (only the follow
 	// goroutine touches that).

@@ -76,19 +76,28 @@ func (o *Outgoing) Start(ctx context.Context) error {
 	ctx, o.cancel = context.WithCancel(ctx)
 	o.running = true
 	jobs := make(chan *Delivery, o.opts.Workers)
-	o.done.Add(2 + o.opts.Workers)
-	go func() { defer o.done.Done(); o.follow(ctx) }()
 	fin := make(chan finished, o.opts.Workers)
-	go func() { defer o.done.Done(); o.feed(ctx, jobs, fin) }()
+	recorded := make(chan []int64, 1)
+	o.recs = make(chan *record, o.opts.Workers)
+	o.done.Add(3 + o.opts.Workers)
+	go func() { defer o.done.Done(); o.follow(ctx) }()
+	go func() { defer o.done.Done(); o.feed(ctx, jobs, fin, recorded) }()
+	// The recorder writes what the workers hand it until the last worker
+	// is gone, so that an acknowledged delivery is recorded at shutdown.
+	go func() { defer o.done.Done(); o.record(ctx, o.recs, recorded) }()
+	var workers sync.WaitGroup
+	workers.Add(o.opts.Workers)
+	go func() { workers.Wait(); close(o.recs) }()
 	for i := 0; i < o.opts.Workers; i++ {
 		go func() {
 			defer o.done.Done()
+			defer workers.Done()
 			for {
 				select {
 				case d := <-jobs:
-					next := o.deliver(ctx, d)
+					f := o.deliver(ctx, d)
 					select {
-					case fin <- finished{id: d.ID, retryAt: next}:
+					case fin <- f:
 					case <-ctx.Done():
 						return
 					}
@@ -132,21 +141,26 @@ const (
 	dueLimitSQL = "512"
 )
 
-// finished is a worker's word that a delivery is done with: its attempt
-// is recorded, and retryAt (UnixMilli) is when it is due again, 0 for
-// never.
-type finished struct{ id, retryAt int64 }
+// finished is a worker's word that it is done with a delivery: its attempt
+// is recorded, or is being recorded (recording: the recorder tells the
+// feeder when it is written), and retryAt (UnixMilli) is when it is due
+// again, 0 for never.
+type finished struct {
+	id, retryAt int64
+	recording   bool
+}
 
 // feed hands due deliveries to the workers, at most perHook at a time per
 // subscription so that one slow or dead receiver never holds every worker.
 // It reads the queue when woken (new rows, a redelivery), when a timer for
 // the next retry fires, and when a worker finishes while the last read was
-// cut short by its limit; not after every delivery. A worker reports its
-// delivery finished only once the attempt is recorded, so a read never
-// sees a row as pending that was just sent.
-func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan finished) {
+// cut short by its limit; not after every delivery. A delivery whose
+// attempt is still being recorded is not handed out again, although a
+// read may see it pending.
+func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan finished, recorded <-chan []int64) {
 	perHook := max(1, o.opts.Workers/2)
 	inflight := map[int64]int64{} // delivery id -> webhook id
+	recording := map[int64]bool{} // sent, its attempt not written yet
 	hooks := map[int64]int{}
 	var backlog []*Delivery
 	refill, full := true, false
@@ -162,7 +176,7 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan f
 			full = len(due) >= dueLimit
 			backlog = backlog[:0]
 			for _, d := range due {
-				if _, busy := inflight[d.ID]; !busy {
+				if _, busy := inflight[d.ID]; !busy && !recording[d.ID] {
 					backlog = append(backlog, d)
 				}
 			}
@@ -198,9 +212,16 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan f
 		case f := <-fin:
 			hooks[inflight[f.id]]--
 			delete(inflight, f.id)
+			if f.recording {
+				recording[f.id] = true
+			}
 			refill = len(backlog) == 0 && full
 			if at := time.UnixMilli(f.retryAt); f.retryAt > 0 && at.Before(wakeAt) {
 				wakeAt = at
+			}
+		case ids := <-recorded:
+			for _, id := range ids {
+				delete(recording, id)
 			}
 		case <-timer.C:
 			refill = true
@@ -253,22 +274,25 @@ func (o *Outgoing) backoff(n int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// deliver makes one attempt and records it, and returns when the delivery
-// is due again (UnixMilli; 0 when it is done, or was not recorded).
-func (o *Outgoing) deliver(ctx context.Context, d *Delivery) int64 {
+// deliver makes one attempt and records it. A plain success is handed to
+// the recorder without waiting for it (the feeder is told when it is
+// written); what needs the attempt on record first (a reply to post, a
+// failure that may disable the subscription) waits.
+func (o *Outgoing) deliver(ctx context.Context, d *Delivery) finished {
+	f := finished{id: d.ID}
 	s, err := o.deliverySubscription(ctx, d.WebhookID)
 	if errors.Is(err, channels.ErrNotFound) || err == nil && !s.Active {
 		_ = o.finish(ctx, d, StateFailed, "webhook_disabled", 0, nil)
-		return 0
+		return f
 	}
 	if err != nil {
-		return 0 // retried on the next pass
+		return f // retried on the next pass
 	}
 	res := o.sender.Send(ctx, Request{URL: s.URL, Body: d.body, ContentType: d.contentType, Secret: s.secret,
 		DeliveryID: d.EventID, Attempt: retryNum(d), RetryReason: d.lastReason,
 		Header: http.Header{"Accept": {"application/json"}}})
 	if ctx.Err() != nil && !res.OK() {
-		return 0 // shutting down: the attempt did not count, it is still pending
+		return f // shutting down: the attempt did not count, it is still pending
 	}
 	state, next := StateSucceeded, int64(0)
 	if !res.OK() {
@@ -281,8 +305,13 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) int64 {
 			next = time.Now().Add(wait).UnixMilli()
 		}
 	}
+	if state == StateSucceeded && (s.Format != FormatSlack || len(res.Body) == 0) {
+		o.recs <- &record{d: d, state: state, reason: res.Reason, res: &res}
+		f.recording = true
+		return f
+	}
 	if o.finish(ctx, d, state, res.Reason, next, &res) != nil {
-		return 0
+		return f
 	}
 	if o.opts.ObserveAttempt != nil {
 		result := ResultSucceeded
@@ -300,7 +329,8 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) int64 {
 	case state == StateFailed:
 		o.disableIfFailing(ctx, s, res.Error())
 	}
-	return next
+	f.retryAt = next
+	return f
 }
 
 // deliverySubscription is the subscription a delivery goes to, from the
@@ -389,28 +419,94 @@ func (o *Outgoing) disableIfFailing(ctx context.Context, s *Subscription, lastEr
 	}
 }
 
-// finish records an attempt (when res is not nil) and the delivery's state.
+// record is an attempt (none when res is nil) and the delivery's new
+// state, waiting for the recorder.
+type record struct {
+	d             *Delivery
+	state, reason string
+	next          int64
+	res           *Result
+	// done gets the write's outcome; nil tells the feeder instead and
+	// observes the attempt.
+	done chan error
+}
+
+// recordBatch bounds how many attempts one write records.
+const recordBatch = 256
+
+// record writes the attempts handed to it, as many in one write as have
+// queued up meanwhile, until in is closed.
+func (o *Outgoing) record(ctx context.Context, in <-chan *record, recorded chan<- []int64) {
+	var batch []*record
+	for r := range in {
+		batch = append(batch[:0], r)
+	more:
+		for len(batch) < recordBatch {
+			select {
+			case r, ok := <-in:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		err := o.writeRecords(ctx, batch)
+		var ids []int64
+		for _, r := range batch {
+			if r.done != nil {
+				r.done <- err
+				continue
+			}
+			ids = append(ids, r.d.ID)
+			if err == nil && o.opts.ObserveAttempt != nil {
+				o.opts.ObserveAttempt(ResultSucceeded, r.res.Latency)
+			}
+		}
+		if len(ids) > 0 {
+			select {
+			case recorded <- ids:
+			case <-ctx.Done():
+			}
+		}
+	}
+}
+
+// finish records an attempt (when res is not nil) and the delivery's state,
+// through the recorder.
 func (o *Outgoing) finish(ctx context.Context, d *Delivery, state, reason string, next int64, res *Result) error {
+	r := &record{d: d, state: state, reason: reason, next: next, res: res, done: make(chan error, 1)}
+	o.recs <- r
+	return <-r.done
+}
+
+// writeRecords writes attempts and states in one transaction.
+func (o *Outgoing) writeRecords(ctx context.Context, batch []*record) error {
 	err := o.db.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error {
 		now := nowMillis()
-		attempts := d.AttemptCount
-		if res != nil {
-			attempts++
-			if _, err := tx.Exec(`INSERT INTO outgoing_attempts (delivery_id, num, at, status, latency_ms, error, response)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, d.ID, attempts, now-res.Latency.Milliseconds(), res.Status,
-				res.Latency.Milliseconds(), res.Error(), res.Body); err != nil {
+		for _, r := range batch {
+			attempts, next := r.d.AttemptCount, r.next
+			if r.res != nil {
+				attempts++
+				if _, err := tx.Exec(`INSERT INTO outgoing_attempts (delivery_id, num, at, status, latency_ms, error, response)
+					VALUES (?, ?, ?, ?, ?, ?, ?)`, r.d.ID, attempts, now-r.res.Latency.Milliseconds(), r.res.Status,
+					r.res.Latency.Milliseconds(), r.res.Error(), r.res.Body); err != nil {
+					return err
+				}
+			}
+			if next == 0 {
+				next = now
+			}
+			if _, err := tx.Exec(`UPDATE outgoing_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_reason = ?, updated_at = ?
+				WHERE id = ? AND state = 'pending'`, r.state, attempts, next, r.reason, now, r.d.ID); err != nil {
 				return err
 			}
 		}
-		if next == 0 {
-			next = now
-		}
-		_, err := tx.Exec(`UPDATE outgoing_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_reason = ?, updated_at = ?
-			WHERE id = ? AND state = 'pending'`, state, attempts, next, reason, now, d.ID)
-		return err
+		return nil
 	})
 	if err != nil {
-		o.log.Error("outgoing webhooks: record attempt", "delivery_id", d.ID, "err", err)
+		o.log.Error("outgoing webhooks: record attempts", "deliveries", len(batch), "first_delivery_id", batch[0].d.ID, "err", err)
 	}
 	return err
 }
