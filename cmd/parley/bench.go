@@ -38,7 +38,9 @@ func benchWorkloads() []benchWorkload {
 		{"fanout", "1,000 WebSocket listeners in one channel; posts at 50/s, 200/s, then flat out", benchFanout},
 		{"idle", "10,000 idle authenticated WebSocket connections; server RSS per connection", benchIdle},
 		{"resume", "100 clients resume with since after 10,000 messages; time to catch up", benchResume},
+		{"search", "query mix on a generated corpus (1M messages) by 4 members of 30 channels; index lag posting 1,000/s", benchSearch},
 		{"webhook-out", "8 clients posting, one outgoing webhook delivering to a local receiver", benchWebhookOut},
+		{"start", "cold start to healthy and to a search on the search corpus, index caught up", benchStart},
 	}
 }
 

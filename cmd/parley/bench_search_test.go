@@ -2,175 +2,115 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
-	"sort"
-	"strconv"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/parley-chat/parley/search"
 )
 
-// searchWords is a small vocabulary with a skewed (Zipf-like) pick, so
-// posts look like chat: a few words everywhere, most words rare.
-var searchWords = strings.Fields(`the deploy build failed passed api gateway service latency error retry
-timeout release merge review ticket customer incident alert database cache queue worker node cluster
-staging prod rollback hotfix config token login dashboard metric log trace span request response
-ERR_CONN_RESET v1.2.3 build_id api-gateway src/app/main.go payments search index shard replica`)
+// The search and start workloads themselves run in TestBench_Workloads
+// (bench_cmd_test.go); these check the corpus generator and its cache.
 
-func searchSentence(r *rand.Rand) string {
-	z := rand.NewZipf(r, 1.2, 1, uint64(len(searchWords)-1))
-	n := 6 + r.IntN(14)
-	words := make([]string, n)
-	for i := range words {
-		words[i] = searchWords[z.Uint64()]
+func TestBenchSearch_Vocabulary(t *testing.T) {
+	vocab := searchVocab()
+	if len(vocab) != 20_000 || vocab[0] != "the" {
+		t.Fatalf("vocabulary of %d words starting %q", len(vocab), vocab[0])
 	}
-	return strings.Join(words, " ")
+	seen := map[string]bool{}
+	for _, w := range vocab {
+		if seen[w] || len(w) < 2 || strings.ContainsAny(w, " *\"-:") {
+			t.Fatalf("word %q repeated or unusable in a query", w)
+		}
+		seen[w] = true
+	}
+	// The same seed gives the same text: the corpus is reproducible.
+	gen := func() string {
+		r := rand.New(rand.NewPCG(1, 2))
+		z := rand.NewZipf(r, 1.1, 1, uint64(len(vocab)-1))
+		return searchText(r, z) + "|" + searchText(r, z)
+	}
+	if a, b := gen(), gen(); a != b {
+		t.Fatalf("not reproducible: %q, %q", a, b)
+	}
 }
 
-// seedSearchCorpus fills the index with PARLEY_BENCH_SEARCH_CORPUS
-// synthetic documents (200 channels, 50 users, a year of dates) so that
-// the lag is measured against a large index; ids are far above the
-// messages the benchmark posts.
-func seedSearchCorpus(b *testing.B, ts *testServer) {
-	n, _ := strconv.Atoi(os.Getenv("PARLEY_BENCH_SEARCH_CORPUS"))
-	if n <= 0 {
-		return
+func TestBenchSearch_CorpusKey(t *testing.T) {
+	a, err := searchCorpusKey(searchCorpusSpec{Messages: 2000, Channels: 200, Users: 50, Joined: 30})
+	if err != nil {
+		t.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(1, 2))
-	start := time.Now()
-	const batch = 5000
-	year := time.Now().AddDate(-1, 0, 0).UnixMilli()
-	for done := 0; done < n; done += batch {
-		docs := make([]search.Document, 0, batch)
-		for i := done; i < min(done+batch, n); i++ {
-			docs = append(docs, search.Document{ID: int64(1e12 + i), ChannelID: int64(1e6 + r.IntN(200)), ChannelPublic: r.IntN(4) != 0,
-				UserID: int64(1e6 + r.IntN(50)), Text: searchSentence(r), CreatedAt: year + int64(i)*31_536_000_000/int64(n)})
-		}
-		if err := ts.app.indexer.Index().Upsert(context.Background(), docs); err != nil {
-			b.Fatal(err)
-		}
+	b, _ := searchCorpusKey(searchCorpusSpec{Messages: 2000, Channels: 200, Users: 50, Joined: 30})
+	c, _ := searchCorpusKey(searchCorpusSpec{Messages: 2000, Channels: 100, Users: 50, Joined: 30})
+	if a != b || a == c || !strings.HasPrefix(a, "2k-") {
+		t.Fatalf("keys %q %q %q", a, b, c)
 	}
-	b.Logf("seeded %d documents in %s", n, time.Since(start).Round(time.Millisecond))
 }
 
-// BenchmarkSearchIndexLag posts at PARLEY_BENCH_POST_RATE-like 1,000
-// messages/s (paced, 8 clients, durable commits) for b.N messages and
-// reports how long messages wait to be indexed: the log head is sampled
-// every 5 ms, and a sample's lag is the time until the indexer's cursor
-// reached it. Reported as p50/p99 ms, plus the posting rate achieved.
-func BenchmarkSearchIndexLag(b *testing.B) {
-	ts := newTestServer(b, func(c *Config) { c.SQLiteSync = "full" })
-	owner := ts.signup("bench0")
-	ch := owner.createChannel("bench", false)
-	seedSearchCorpus(b, ts)
-	const clients, rate = 8, 1000
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-	defer hc.CloseIdleConnections()
-
-	type sample struct {
-		head int64
-		at   time.Time
+// TestBenchSearch_CorpusCache builds the smoke corpus, checks what it
+// holds, and that a second call reuses it while a forced one rebuilds.
+func TestBenchSearch_CorpusCache(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env := &benchEnv{smoke: true, cache: t.TempDir(), tmp: t.TempDir(), log: io.Discard, progress: func(int64, int64) {}}
+	dir, meta, err := searchCorpus(ctx, env, false)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var (
-		mu       sync.Mutex
-		samples  []sample
-		reached  []sample // cursor positions over time
-		stop     = make(chan struct{})
-		sampling sync.WaitGroup
-	)
-	ctx := context.Background()
-	sampling.Add(1)
-	go func() {
-		defer sampling.Done()
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			st, err := ts.app.indexer.Status(ctx)
-			if err == nil {
-				now := time.Now()
-				mu.Lock()
-				samples = append(samples, sample{st.Head, now})
-				reached = append(reached, sample{st.Cursor, now})
-				mu.Unlock()
-			}
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
+	if meta.Messages != 2000 || len(meta.Channels) != 200 || len(meta.Tokens) != 50 || len(meta.Joined[1]) != 30 {
+		t.Fatalf("corpus %+v", meta)
+	}
+	// Every message has its event, and the index cursor is at the head.
+	n, err := countMessages(filepath.Join(dir, "data"), meta.Channels[0])
+	if err != nil || n == 0 {
+		t.Fatalf("%d messages in ch0: %v", n, err)
+	}
+	err = seedData(ctx, filepath.Join(dir, "data"), func(a *app) error {
+		var msgs, events int64
+		if err := a.db.Reader.QueryRow(`SELECT COUNT(*) FROM messages`).Scan(&msgs); err != nil {
+			return err
 		}
-	}()
-
-	b.ResetTimer()
-	start := time.Now()
-	per := b.N / clients
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	for g := range clients {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(g), 7))
-			interval := time.Second * clients / rate
-			next := time.Now()
-			for m := 0; m < per; m++ {
-				time.Sleep(time.Until(next))
-				next = next.Add(interval)
-				body := fmt.Sprintf(`{"text":%q}`, searchSentence(r))
-				req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/channels/%d/messages", ts.URL, ch.ID), strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+owner.Token)
-				res, err := hc.Do(req)
-				if err != nil {
-					errs <- err
-					return
-				}
-				res.Body.Close()
-				if res.StatusCode != http.StatusCreated {
-					errs <- fmt.Errorf("post: status %d", res.StatusCode)
-					return
-				}
-			}
-		}(g)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	ts.waitIndexed() // then stop sampling
-	close(stop)
-	sampling.Wait()
-	// The sampler may have stopped just before the indexer's last step.
-	if st, err := ts.app.indexer.Status(ctx); err == nil {
-		reached = append(reached, sample{st.Cursor, time.Now()})
-	}
-	b.StopTimer()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-
-	var lags []time.Duration
-	j := 0
-	for _, s := range samples {
-		for j < len(reached) && reached[j].head < s.head {
-			j++
+		if err := a.db.Reader.QueryRow(`SELECT COUNT(*) FROM events WHERE type = 'message.created'`).Scan(&events); err != nil {
+			return err
 		}
-		if j == len(reached) {
-			b.Fatalf("the indexer never reached seq %d", s.head)
+		// Started, the indexer reads its persisted cursor.
+		if err := a.indexer.Start(ctx); err != nil {
+			return err
 		}
-		lag := reached[j].at.Sub(s.at)
-		lags = append(lags, max(lag, 0))
+		st, err := a.indexer.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if msgs != 2000 || events != 2000 || st.Lag != 0 || st.Head != meta.Head {
+			t.Errorf("%d messages, %d events, index status %+v, head %d", msgs, events, st, meta.Head)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	sort.Slice(lags, func(a, c int) bool { return lags[a] < lags[c] })
-	pct := func(p float64) float64 {
-		return float64(lags[int(p*float64(len(lags)-1))].Microseconds()) / 1000
+	stamp := func() time.Time {
+		fi, err := os.Stat(filepath.Join(dir, "corpus.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.ModTime()
 	}
-	b.ReportMetric(float64(per*clients)/elapsed.Seconds(), "posts/s")
-	b.ReportMetric(pct(0.50), "lag_p50_ms")
-	b.ReportMetric(pct(0.99), "lag_p99_ms")
+	before := stamp()
+	if again, _, err := searchCorpus(ctx, env, false); err != nil || again != dir || !stamp().Equal(before) {
+		t.Fatalf("not reused: %s, %v", again, err)
+	}
+	copied, err := corpusCopy(env, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(copied, "parley.db")); err != nil {
+		t.Fatalf("copy: %v", err)
+	}
+	time.Sleep(10 * time.Millisecond) // a distinct modification time
+	if _, _, err := searchCorpus(ctx, env, true); err != nil || stamp().Equal(before) {
+		t.Fatalf("not rebuilt: %v", err)
+	}
 }
