@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -244,11 +245,7 @@ func (h *Hub) dispatch(e *Event) {
 			return
 		}
 		if frame == nil {
-			var err error
-			if frame, err = json.Marshal(e); err != nil {
-				h.log.Error("realtime: encode event", "seq", e.Seq, "err", err)
-				frame = []byte{} // skip, without trying again for every recipient
-			}
+			frame = eventFrame(e)
 		}
 		if len(frame) > 0 {
 			c.send(frame)
@@ -259,6 +256,57 @@ func (h *Hub) dispatch(e *Event) {
 	h.applyAfter(e)
 	h.mu.Unlock()
 	h.afterDispatch(e)
+}
+
+// eventFrame encodes e exactly as json.Marshal does, but appends its data
+// as stored: every payload in the log was written by json.Marshal, so it is
+// already valid and compact, and compacting it again for every frame was
+// most of the cost of replaying the log to resuming clients.
+func eventFrame(e *Event) []byte {
+	if !plainJSONString(e.Type) {
+		frame, err := json.Marshal(e)
+		if err != nil {
+			return []byte{}
+		}
+		return frame
+	}
+	b := make([]byte, 0, len(e.Data)+len(e.Type)+112)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, e.Seq, 10)
+	b = append(b, `,"type":"`...)
+	b = append(b, e.Type...)
+	b = append(b, `","channel_id":`...)
+	b = appendOptionalID(b, e.ChannelID)
+	b = append(b, `,"actor_id":`...)
+	b = appendOptionalID(b, e.ActorID)
+	b = append(b, `,"data":`...)
+	if len(e.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, e.Data...)
+	}
+	b = append(b, `,"created_at":`...)
+	b = strconv.AppendInt(b, e.CreatedAt, 10)
+	return append(b, '}')
+}
+
+func appendOptionalID(b []byte, id *int64) []byte {
+	if id == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, *id, 10)
+}
+
+// plainJSONString reports whether s is encoded by json.Marshal as itself
+// between quotes (event types are: lower-case words and dots).
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // channelKind returns the kind of the channel an event is about ("" for

@@ -189,8 +189,8 @@ func (h *Hub) catchUp(c *conn) {
 			if e.Seq > upTo {
 				break
 			}
-			frame, err := json.Marshal(e)
-			if err != nil {
+			frame := eventFrame(e)
+			if len(frame) == 0 {
 				continue
 			}
 			if !c.waitRoom() {
