@@ -151,6 +151,8 @@ type Outgoing struct {
 	subs         []Subscription
 	subsGen      int64
 	subsReadAt   time.Time
+	look         *lookups // users and channels, for the follow goroutine
+	lookAt       time.Time
 	workerSubs   subsCache
 	stopMu       sync.Mutex
 	cancel       context.CancelFunc

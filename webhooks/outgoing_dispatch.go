@@ -168,7 +168,7 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	look := &lookups{o: o, users: map[int64]*channels.User{}, chans: map[[2]int64]*channels.Channel{}, msgs: map[int64]decodedMessage{}}
+	look := o.lookupsFor(events)
 	var queue []newDelivery
 	for _, e := range events {
 		for i := range subs {
@@ -204,7 +204,39 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 	return len(events), nil
 }
 
-// lookups caches users and channel visibility for one batch.
+// lookupsMaxAge bounds how long the dispatcher trusts the users and
+// channels it looked up, in case something changed them without an event.
+const lookupsMaxAge = 5 * time.Second
+
+// lookupsFor returns the lookups to match a batch of events with: the ones
+// of the batches before, unless they are old or the batch holds an event
+// that may change a user, a channel or a membership (anything but messages,
+// reactions and read positions). Such a change is logged with the write
+// that makes it, so looked-up state is never older than the events
+// matched against it. Only the follow goroutine calls it.
+func (o *Outgoing) lookupsFor(events []channels.Event) *lookups {
+	fresh := o.look == nil || time.Since(o.lookAt) >= lookupsMaxAge
+	for _, e := range events {
+		if fresh {
+			break
+		}
+		switch e.Type {
+		case channels.EventMessageCreated, channels.EventMessageUpdated, channels.EventMessageDeleted,
+			channels.EventReactionAdded, channels.EventReactionRemoved, channels.EventReadUpdated:
+		default:
+			fresh = true
+		}
+	}
+	if fresh {
+		o.look = &lookups{o: o, users: map[int64]*channels.User{}, chans: map[[2]int64]*channels.Channel{}}
+		o.lookAt = time.Now()
+	}
+	o.look.msgs = map[int64]decodedMessage{}
+	return o.look
+}
+
+// lookups caches users and channel visibility across batches (see
+// lookupsFor), and the batch's decoded messages.
 type lookups struct {
 	o     *Outgoing
 	users map[int64]*channels.User
@@ -239,6 +271,9 @@ func (l *lookups) user(ctx context.Context, id int64) *channels.User {
 	}
 	u, err := l.o.svc.User(ctx, id)
 	if err != nil {
+		if !errors.Is(err, channels.ErrNotFound) {
+			return nil // not kept: the next batch asks again
+		}
 		u = nil
 	}
 	l.users[id] = u
@@ -254,7 +289,11 @@ func (l *lookups) channel(ctx context.Context, viewerID, id int64) *channels.Cha
 	}
 	var c *channels.Channel
 	if u := l.user(ctx, viewerID); u != nil && !u.Deactivated {
-		c, _ = l.o.svc.Channel(ctx, &channels.Actor{User: *u}, id)
+		var err error
+		c, err = l.o.svc.Channel(ctx, &channels.Actor{User: *u}, id)
+		if err != nil && !errors.Is(err, channels.ErrNotFound) && !errors.Is(err, channels.ErrForbidden) {
+			return nil // not kept: the next batch asks again
+		}
 	}
 	l.chans[key] = c
 	return c
