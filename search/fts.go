@@ -1,10 +1,12 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -46,12 +48,13 @@ import (
 //
 // Ranking. SortRelevance orders by
 //
-//	bm25(body 1.0, idents 0.5) × (0.5 + 0.5 / (1 + age / 90 days))
+//	BM25(body 1.0, idents 0.5) × (0.5 + 0.5 / (1 + age / 90 days))
 //
-// bm25 is negative (lower is better), so the factor, which goes from 1 for
-// a message posted now to 0.75 at 90 days and toward 0.5 for old ones,
-// lets recency reorder results of similar relevance without burying an
-// old exact match under recent weak ones. Ties go to the newer id.
+// highest first, BM25 being computed in Go with cached document
+// frequencies (see rank.go). The factor, which goes from 1 for a message
+// posted now to 0.75 at 90 days and toward 0.5 for old ones, lets recency
+// reorder results of similar relevance without burying an old exact match
+// under recent weak ones. Ties go to the newer id.
 // Relevance ranks the newest relevanceWindow matches that pass the
 // filters (see there). SortNewest (and any query without words) orders by
 // created_at, then id, newest first.
@@ -59,6 +62,8 @@ type FTS struct {
 	db *channels.DB
 	// now is the clock for the recency part of ranking.
 	now func() time.Time
+	// rank keeps what relevance ranking needs of the whole index.
+	rank ranker
 }
 
 // NewFTS returns the FTS5 backend over db, whose "search" migrations must
@@ -185,6 +190,107 @@ const relevanceWindow = 2000
 // recencyScale is the age (ms) at which the recency factor is 0.75.
 const recencyScale = 90 * 24 * time.Hour / time.Millisecond
 
+// searchRelevance ranks the newest relevanceWindow matches that pass the
+// filters (FTS5 walks its doclists by rowid, newest first, and stops
+// there) by BM25 and recency, then makes snippets for the page only:
+// snippet() is the costly part, so it must not run for every match.
+func (f *FTS) searchRelevance(ctx context.Context, q Query, match string, limit, offset int) (Results, error) {
+	phrases := rankPhrases(q.Terms)
+	st, idfs, err := f.rank.idfs(ctx, f.db.Reader, phrases)
+	if err != nil {
+		return Results{}, fmt.Errorf("search the fts index: %w", err)
+	}
+	hasIdents := false
+	for _, p := range phrases {
+		hasIdents = hasIdents || p.col == 1
+	}
+	var sb strings.Builder
+	sb.WriteString(`SELECT d.id, d.created_at, highlight(search_fts, 0, ?, ?), `)
+	args := []any{MarkStart, MarkEnd}
+	if hasIdents {
+		sb.WriteString(`highlight(search_fts, 1, ?, ?)`)
+		args = append(args, MarkStart, MarkEnd)
+	} else {
+		// No instances to count there, only its length.
+		sb.WriteString(`(SELECT t.idents FROM search_text t WHERE t.id = d.id)`)
+	}
+	sb.WriteString(`
+	FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
+	WHERE search_fts MATCH ?`)
+	args = append(args, match)
+	args = appendFilter(&sb, args, q.Filter)
+	sb.WriteString(` ORDER BY search_fts.rowid DESC LIMIT ?`)
+	args = append(args, relevanceWindow)
+
+	type cand struct {
+		id   int64
+		rank float64
+	}
+	now := f.now().UnixMilli()
+	var cands []cand
+	rows, err := f.db.Reader.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return Results{}, fmt.Errorf("search the fts index: %w", err)
+	}
+	freq := make([]float64, len(phrases))
+	for rows.Next() {
+		var id, created int64
+		var body, idents sql.NullString
+		if err := rows.Scan(&id, &created, &body, &idents); err != nil {
+			rows.Close()
+			return Results{}, fmt.Errorf("search the fts index: %w", err)
+		}
+		clear(freq)
+		length := addFreqs(freq, phrases, 0, body.String) + addFreqs(freq, phrases, 1, idents.String)
+		score := bm25Score(idfs, freq, length, st.avgLen)
+		age := float64(max(0, now-created))
+		cands = append(cands, cand{id: id, rank: score * (0.5 + 0.5/(1.0+age/float64(recencyScale)))})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Results{}, fmt.Errorf("search the fts index: %w", err)
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if c := cmp.Compare(b.rank, a.rank); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.id, a.id)
+	})
+	res := Results{Hits: make([]Hit, 0, limit)}
+	if offset >= len(cands) {
+		return res, nil
+	}
+	page := cands[offset:min(len(cands), offset+limit)]
+	res.More = len(cands) > offset+limit
+	ids := make([]int64, len(page))
+	for i, c := range page {
+		ids[i] = c.id
+	}
+	snips := make(map[int64]string, len(page))
+	srows, err := f.db.Reader.QueryContext(ctx, `SELECT search_fts.rowid, snippet(search_fts, 0, ?, ?, '…', 16)
+FROM json_each(?) j CROSS JOIN search_fts ON search_fts.rowid = j.value
+WHERE search_fts MATCH ?`, MarkStart, MarkEnd, idList(ids), match)
+	if err != nil {
+		return Results{}, fmt.Errorf("search the fts index: %w", err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var id int64
+		var snip sql.NullString
+		if err := srows.Scan(&id, &snip); err != nil {
+			return Results{}, fmt.Errorf("search the fts index: %w", err)
+		}
+		snips[id] = cleanSnippet(snip.String)
+	}
+	if err := srows.Err(); err != nil {
+		return Results{}, fmt.Errorf("search the fts index: %w", err)
+	}
+	for _, id := range ids {
+		res.Hits = append(res.Hits, Hit{ID: id, Snippet: snips[id]})
+	}
+	return res, nil
+}
+
 // Search implements Index.
 func (f *FTS) Search(ctx context.Context, q Query) (Results, error) {
 	limit := q.Limit
@@ -201,25 +307,7 @@ func (f *FTS) Search(ctx context.Context, q Query) (Results, error) {
 	var args []any
 	switch {
 	case match != "" && q.Sort != SortNewest:
-		// Rank the newest relevanceWindow matches that pass the filters
-		// (FTS5 walks its doclists by rowid, newest first, and stops
-		// there), then make snippets for the page only: snippet() is the
-		// costly part, so it must not run for every match.
-		sb.WriteString(`WITH cand AS MATERIALIZED (
-	SELECT d.id AS id, d.created_at AS created_at, bm25(search_fts, 1.0, 0.5) AS score
-	FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
-	WHERE search_fts MATCH ?`)
-		args = append(args, match)
-		args = appendFilter(&sb, args, q.Filter)
-		sb.WriteString(` ORDER BY search_fts.rowid DESC LIMIT ?),
-top AS MATERIALIZED (
-	SELECT id, score * (0.5 + 0.5 / (1.0 + max(0, ? - created_at) / ?)) AS rank
-	FROM cand ORDER BY rank, id DESC LIMIT ? OFFSET ?)
-SELECT top.id, snippet(search_fts, 0, ?, ?, '…', 16)
-FROM top CROSS JOIN search_fts ON search_fts.rowid = top.id
-WHERE search_fts MATCH ? ORDER BY top.rank, top.id DESC`)
-		args = append(args, relevanceWindow, f.now().UnixMilli(), float64(recencyScale), limit+1, offset,
-			MarkStart, MarkEnd, match)
+		return f.searchRelevance(ctx, q, match, limit, offset)
 	case match != "":
 		sb.WriteString(`WITH top AS MATERIALIZED (
 	SELECT d.id AS id, d.created_at AS created_at

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/parley-chat/parley/channels"
 )
 
 // The corpus of BenchmarkFTS: PARLEY_BENCH_FTS_CORPUS messages (default
@@ -52,13 +50,7 @@ func benchFTS(b *testing.B) *FTS {
 			return
 		}
 		benchCorpusDir = dir
-		db, err := channels.OpenDB(filepath.Join(dir, "parley.db"), "normal")
-		if err == nil {
-			err = db.Migrate(context.Background(), "channels", channels.Migrations())
-		}
-		if err == nil {
-			err = db.Migrate(context.Background(), "search", Migrations())
-		}
+		db, err := OpenDB(context.Background(), filepath.Join(dir, "search.db"))
 		if err == nil {
 			benchCorpus, err = NewFTS(db)
 		}
@@ -66,35 +58,42 @@ func benchFTS(b *testing.B) *FTS {
 			benchCorpusErr = err
 			return
 		}
-		rng := rand.New(rand.NewSource(1))
-		zipf := rand.NewZipf(rng, 1.1, 1, 20000)
-		word := func() string { return "w" + strconv.FormatUint(zipf.Uint64(), 36) }
-		base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 		start := time.Now()
-		const batch = 5000
-		for i := 0; i < n && benchCorpusErr == nil; i += batch {
-			docs := make([]Document, 0, batch)
-			for j := i; j < min(i+batch, n); j++ {
-				ch := int64(rng.Intn(200) + 1)
-				words := make([]string, 8+rng.Intn(20))
-				for k := range words {
-					words[k] = word()
-				}
-				if rng.Intn(50) == 0 {
-					words = append(words, "build_id", fmt.Sprintf("v1.%d.%d", rng.Intn(10), rng.Intn(10)), "api-gateway")
-				}
-				docs = append(docs, Document{ID: int64(j + 1), ChannelID: ch, ChannelPublic: ch%4 == 0,
-					UserID: int64(rng.Intn(50) + 1), Text: strings.Join(words, " "),
-					CreatedAt: base + int64(j)*60000, HasLink: rng.Intn(10) == 0, IsThread: rng.Intn(5) == 0})
-			}
-			benchCorpusErr = benchCorpus.Upsert(context.Background(), docs)
-		}
+		benchCorpusErr = buildBenchCorpus(benchCorpus, n)
 		benchBuildTime = time.Since(start)
 	})
 	if benchCorpusErr != nil {
 		b.Fatal(benchCorpusErr)
 	}
 	return benchCorpus
+}
+
+// buildBenchCorpus writes the benchmark's n generated messages into f.
+func buildBenchCorpus(f *FTS, n int) error {
+	var err error
+	rng := rand.New(rand.NewSource(1))
+	zipf := rand.NewZipf(rng, 1.1, 1, 20000)
+	word := func() string { return "w" + strconv.FormatUint(zipf.Uint64(), 36) }
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	const batch = 5000
+	for i := 0; i < n && err == nil; i += batch {
+		docs := make([]Document, 0, batch)
+		for j := i; j < min(i+batch, n); j++ {
+			ch := int64(rng.Intn(200) + 1)
+			words := make([]string, 8+rng.Intn(20))
+			for k := range words {
+				words[k] = word()
+			}
+			if rng.Intn(50) == 0 {
+				words = append(words, "build_id", fmt.Sprintf("v1.%d.%d", rng.Intn(10), rng.Intn(10)), "api-gateway")
+			}
+			docs = append(docs, Document{ID: int64(j + 1), ChannelID: ch, ChannelPublic: ch%4 == 0,
+				UserID: int64(rng.Intn(50) + 1), Text: strings.Join(words, " "),
+				CreatedAt: base + int64(j)*60000, HasLink: rng.Intn(10) == 0, IsThread: rng.Intn(5) == 0})
+		}
+		err = f.Upsert(context.Background(), docs)
+	}
+	return err
 }
 
 // benchQueries is the query mix: single words (common and rare),

@@ -1,0 +1,95 @@
+package search
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+)
+
+func TestSQLiteVarint(t *testing.T) {
+	for _, c := range []struct {
+		in   []byte
+		want uint64
+		n    int
+	}{
+		{[]byte{0x05}, 5, 1},
+		{[]byte{0x81, 0x00}, 128, 2},
+		{[]byte{0x87, 0x68, 0xff}, 1000, 2},
+		{[]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, math.MaxUint64, 9},
+		{[]byte{0x81}, 0, 0},
+	} {
+		if v, n := sqliteVarint(c.in); v != c.want || n != c.n {
+			t.Errorf("sqliteVarint(% x) = %d, %d; want %d, %d", c.in, v, n, c.want, c.n)
+		}
+	}
+}
+
+// The index's size and average length come from FTS5's own record, and
+// each phrase's instances are counted for it alone.
+func TestRank_StatsAndFreqs(t *testing.T) {
+	ctx := context.Background()
+	f := openTestFTS(t)
+	err := f.Upsert(ctx, []Document{
+		{ID: 1, ChannelID: 1, ChannelPublic: true, Text: "deploy the build_id now"},
+		{ID: 2, ChannelID: 1, ChannelPublic: true, Text: "one two three four five six"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.rank.statsOf(ctx, f.db.Reader, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tokens: 5 in the first body ("deploy the build id now") plus its one
+	// identifier, 6 in the second.
+	if st.rows != 2 || st.avgLen != 6 {
+		t.Fatalf("stats %+v, want 2 rows of 6 tokens on average", st)
+	}
+	p, err := Parse(`Deploy build_id "the build" dep*`, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	phrases := rankPhrases(p.Terms)
+	if len(phrases) != 5 {
+		t.Fatalf("phrases %+v, want deploy, build_id in body and idents, the build, dep*", phrases)
+	}
+	freq := make([]float64, len(phrases))
+	n := addFreqs(freq, phrases, 0, "\uE000deploy\uE001 \uE000the build\uE001_id x \uE000Deployed\uE001")
+	n += addFreqs(freq, phrases, 1, "\uE000build\uE010id\uE001")
+	want := []float64{1, 0, 0.5, 1, 1}
+	for i := range want {
+		if freq[i] != want[i] {
+			t.Errorf("freq %v, want %v", freq, want)
+			break
+		}
+	}
+	if n != 7 {
+		t.Errorf("length %d, want 7", n)
+	}
+}
+
+// A small index's counts are not kept: a search before the messages
+// arrive does not skew the ranking after.
+func TestRank_SmallIndexNotCached(t *testing.T) {
+	ctx := context.Background()
+	f := openTestFTS(t)
+	if _, err := f.Search(ctx, suiteQuery(t, "alpha beta", nil)); err != nil {
+		t.Fatal(err)
+	}
+	doc := func(id int64, text string) Document {
+		return Document{ID: id, ChannelID: 1, ChannelPublic: true, Text: text, CreatedAt: day("2024-06-30 12:00")}
+	}
+	// alpha is common and beta rare, so more beta ranks first; with the
+	// counts of the empty index the two would tie and the newer, 2, win.
+	if err := f.Upsert(ctx, []Document{
+		doc(1, "alpha beta beta beta"),
+		doc(2, "alpha alpha alpha beta"),
+		doc(3, "alpha one"), doc(4, "alpha two"), doc(5, "alpha three"), doc(6, "alpha four"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := hitIDs(mustSearch(t, f, suiteQuery(t, "alpha beta", nil))); len(got) != 2 || got[0] != 1 {
+		t.Errorf("alpha beta = %v, want [1 2]", got)
+	}
+}
