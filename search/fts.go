@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -17,7 +18,7 @@ import (
 // FTS is the built-in backend: an SQLite FTS5 index in the search
 // database, a file of its own beside Parley's (see OpenDB), with the
 // tables from Migrations: search_docs for the filters, search_text for the
-// text, search_fts the full-text index over it.
+// text, search_fts the full-text index over it (body, idents, meta).
 //
 // Tokenization. FTS5's unicode61 tokenizer (remove_diacritics 2) folds
 // case and diacritics (café = Cafe) and splits words at punctuation, so
@@ -44,7 +45,9 @@ import (
 // "positive NOT (neg1 OR neg2)". A query with only excluded terms matches
 // every document passing the filters whose id is not in the MATCH of the
 // excluded terms. Filters and the permission are SQL conditions on
-// search_docs in the same statement.
+// search_docs in the same statement; in: and from: are also added to the
+// MATCH against the meta column (c<channel id> u<user id>), so that FTS5
+// intersects doclists rather than reading every match of the words.
 //
 // Ranking. SortRelevance orders by
 //
@@ -83,13 +86,13 @@ func NewFTS(db *channels.DB) (*FTS, error) {
 func (f *FTS) Name() string { return "fts5" }
 
 const (
-	ftsDeleteOld = `INSERT INTO search_fts (search_fts, rowid, body, idents)
-		SELECT 'delete', id, body, idents FROM search_text WHERE id = ?`
+	ftsDeleteOld = `INSERT INTO search_fts (search_fts, rowid, body, idents, meta)
+		SELECT 'delete', id, body, idents, meta FROM search_text WHERE id = ?`
 	ftsInsertDoc = `INSERT OR REPLACE INTO search_docs
 		(id, channel_id, channel_public, user_id, is_bot, is_thread, created_at, has_link, has_file, has_reaction)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	ftsInsertText  = `INSERT OR REPLACE INTO search_text (id, body, idents) VALUES (?, ?, ?)`
-	ftsInsertIndex = `INSERT INTO search_fts (rowid, body, idents) VALUES (?, ?, ?)`
+	ftsInsertText  = `INSERT OR REPLACE INTO search_text (id, body, idents, meta) VALUES (?, ?, ?, ?)`
+	ftsInsertIndex = `INSERT INTO search_fts (rowid, body, idents, meta) VALUES (?, ?, ?, ?)`
 	ftsDeleteDoc   = `DELETE FROM search_docs WHERE id = ?`
 	ftsDeleteText  = `DELETE FROM search_text WHERE id = ?`
 )
@@ -122,7 +125,7 @@ func (f *FTS) Delete(ctx context.Context, ids []int64) error {
 func (f *FTS) write(ctx context.Context, docs []Document, ids []int64, also func(tx *channels.Tx) error) error {
 	return f.db.Write(ctx, func(tx *channels.Tx) error {
 		for _, d := range docs {
-			body, idents := cjkSpaced(d.Text), identifiers(d.Text)
+			body, idents, meta := cjkSpaced(d.Text), identifiers(d.Text), metaTokens(d)
 			// External content: the index forgets the old text by being
 			// given it again.
 			if _, err := tx.Exec(ftsDeleteOld, d.ID); err != nil {
@@ -132,10 +135,10 @@ func (f *FTS) write(ctx context.Context, docs []Document, ids []int64, also func
 				d.CreatedAt, d.HasLink, d.HasFile, d.HasReaction); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ftsInsertText, d.ID, body, idents); err != nil {
+			if _, err := tx.Exec(ftsInsertText, d.ID, body, idents, meta); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ftsInsertIndex, d.ID, body, idents); err != nil {
+			if _, err := tx.Exec(ftsInsertIndex, d.ID, body, idents, meta); err != nil {
 				return err
 			}
 		}
@@ -303,6 +306,9 @@ func (f *FTS) Search(ctx context.Context, q Query) (Results, error) {
 	offset := max(q.Offset, 0)
 
 	match, exclude := compileMatch(q.Terms)
+	if match != "" {
+		match = matchFilter(match, q.Filter)
+	}
 	var sb strings.Builder
 	var args []any
 	switch {
@@ -418,6 +424,32 @@ func idList(ids []int64) string {
 	}
 	b, _ := json.Marshal(ids)
 	return string(b)
+}
+
+// metaTokens is a document's meta column: its channel and author.
+func metaTokens(d Document) string {
+	return "c" + strconv.FormatInt(d.ChannelID, 10) + " u" + strconv.FormatInt(d.UserID, 10)
+}
+
+// matchFilter adds the filter's channels and authors to a MATCH
+// expression of wanted terms, so that FTS5 walks only their messages: with
+// in: or from:, most matches of common words would otherwise be read and
+// dropped one by one. The same conditions stay in SQL (appendFilter).
+func matchFilter(match string, fl Filter) string {
+	for _, c := range []struct {
+		prefix string
+		ids    []int64
+	}{{"c", fl.ChannelIDs}, {"u", fl.FromUserIDs}} {
+		if len(c.ids) == 0 {
+			continue
+		}
+		toks := make([]string, len(c.ids))
+		for i, id := range c.ids {
+			toks[i] = c.prefix + strconv.FormatInt(id, 10)
+		}
+		match = "(" + match + ") AND meta:(" + strings.Join(toks, " OR ") + ")"
+	}
+	return match
 }
 
 // compileMatch turns terms into an FTS5 MATCH expression for the wanted

@@ -24,7 +24,8 @@ import (
 //
 // where f(p) is the weighted count of p's instances in the message, read
 // from highlight() (FTS5's own matching, so folding and prefixes agree with
-// MATCH), D the message's length in tokens and avgD the index's average,
+// MATCH), D the message's length in tokens (body and idents, not meta) and
+// avgD the index's average,
 // from FTS5's averages record. idf(p) = ln((N - n + 0.5) / (n + 0.5)), at
 // least 1e-6, where n is the number of messages matching p. In an index of
 // more than 2 × dfSample messages n is kept for dfTTL once known, and is
@@ -214,7 +215,7 @@ func (r *ranker) statsOf(ctx context.Context, db *sql.DB, now time.Time) (indexS
 		rows, n := sqliteVarint(rec)
 		rec = rec[n:]
 		var total uint64
-		for len(rec) > 0 {
+		for col := 0; col < len(colWeights) && len(rec) > 0; col++ { // not meta
 			v, n := sqliteVarint(rec)
 			if n == 0 {
 				break

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -91,5 +92,43 @@ func TestRank_SmallIndexNotCached(t *testing.T) {
 	}
 	if got := hitIDs(mustSearch(t, f, suiteQuery(t, "alpha beta", nil))); len(got) != 2 || got[0] != 1 {
 		t.Errorf("alpha beta = %v, want [1 2]", got)
+	}
+}
+
+// in: and from: with words are also part of the MATCH (the meta column),
+// and select the same messages as the SQL filters.
+func TestFTS_MetaFilters(t *testing.T) {
+	if got, want := matchFilter(`body:"x"`, Filter{ChannelIDs: []int64{3, 4}, FromUserIDs: []int64{7}}),
+		`((body:"x") AND meta:(c3 OR c4)) AND meta:(u7)`; got != want {
+		t.Errorf("matchFilter = %q, want %q", got, want)
+	}
+	ctx := context.Background()
+	f := openTestFTS(t)
+	var docs []Document
+	for id := int64(1); id <= 8; id++ {
+		docs = append(docs, Document{ID: id, ChannelID: id%2 + 1, ChannelPublic: true, UserID: id%4 + 10,
+			Text: "deploy now", CreatedAt: day("2024-06-30 12:00") + id})
+	}
+	// A user id that is also a channel id must not match as one.
+	docs = append(docs, Document{ID: 9, ChannelID: 12, ChannelPublic: true, UserID: 2, Text: "deploy", CreatedAt: day("2024-06-30 12:00")})
+	if err := f.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	for _, sort := range []string{SortRelevance, SortNewest} {
+		for _, c := range []struct {
+			fl   Filter
+			want []int64
+		}{
+			{Filter{ChannelIDs: []int64{2}}, []int64{1, 3, 5, 7}},
+			{Filter{FromUserIDs: []int64{12}}, []int64{2, 6}},
+			{Filter{ChannelIDs: []int64{1}, FromUserIDs: []int64{12, 13}}, []int64{2, 6}},
+			{Filter{ChannelIDs: []int64{12}}, []int64{9}},
+		} {
+			q := suiteQuery(t, "deploy", nil)
+			q.Sort, q.Filter.ChannelIDs, q.Filter.FromUserIDs = sort, c.fl.ChannelIDs, c.fl.FromUserIDs
+			if got := sorted(hitIDs(mustSearch(t, f, q))); !slices.Equal(got, c.want) {
+				t.Errorf("%s %+v = %v, want %v", sort, c.fl, got, c.want)
+			}
+		}
 	}
 }
