@@ -471,32 +471,51 @@ func slackBody(s *Subscription, ch *channels.Channel, author *channels.User, m *
 	return json.Marshal(out)
 }
 
+// eventEnvelope and innerEvent are the Events API request; their fields
+// are in alphabetical order, as a map's keys would be encoded.
+type eventEnvelope struct {
+	APIAppID  string     `json:"api_app_id"`
+	Event     innerEvent `json:"event"`
+	EventID   string     `json:"event_id"`
+	EventTime int64      `json:"event_time"`
+	TeamID    string     `json:"team_id"`
+	Token     string     `json:"token"`
+	Type      string     `json:"type"`
+}
+
+type innerEvent struct {
+	BotID       string         `json:"bot_id,omitempty"`
+	Channel     string         `json:"channel"`
+	ChannelType string         `json:"channel_type"`
+	EventTS     string         `json:"event_ts"`
+	Parley      channels.Event `json:"parley"`
+	Subtype     string         `json:"subtype,omitempty"`
+	Text        *string        `json:"text,omitempty"`
+	ThreadID    *int64         `json:"thread_id,omitempty"`
+	TS          string         `json:"ts,omitempty"`
+	Type        string         `json:"type"`
+	User        string         `json:"user,omitempty"`
+}
+
 // eventBody is the Events API envelope around the event.
 func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *channels.User, m *channels.Message, e channels.Event) ([]byte, error) {
-	inner := map[string]any{
-		"type": e.Type, "channel": slackChannelID(ch), "channel_type": slackChannelType(ch),
-		"event_ts": fmt.Sprintf("%d.%06d", e.CreatedAt/1000, e.CreatedAt%1000*1000),
-		"parley":   e,
-	}
+	inner := innerEvent{Type: e.Type, Channel: slackChannelID(ch), ChannelType: slackChannelType(ch),
+		EventTS: fmt.Sprintf("%d.%06d", e.CreatedAt/1000, e.CreatedAt%1000*1000), Parley: e}
 	if actor != nil {
-		inner["user"] = slackUserID(actor)
+		inner.User = slackUserID(actor)
 	}
 	if m != nil && e.Type == channels.EventMessageCreated {
-		inner["type"] = "message"
-		inner["text"] = m.Text
-		inner["ts"] = messageTS(m)
-		if m.ThreadID != nil {
-			inner["thread_id"] = *m.ThreadID
-		}
+		inner.Type = "message"
+		inner.Text = &m.Text
+		inner.TS = messageTS(m)
+		inner.ThreadID = m.ThreadID
 		if actor != nil && actor.Kind == channels.KindBot {
-			inner["subtype"] = "bot_message"
-			inner["bot_id"] = "B" + strconv.FormatInt(actor.ID, 10)
+			inner.Subtype = "bot_message"
+			inner.BotID = "B" + strconv.FormatInt(actor.ID, 10)
 		}
 	}
-	return json.Marshal(map[string]any{
-		"token": s.Token, "team_id": teamID, "api_app_id": "", "type": "event_callback",
-		"event_id": eventID, "event_time": e.CreatedAt / 1000, "event": inner,
-	})
+	return json.Marshal(eventEnvelope{Token: s.Token, TeamID: teamID, Type: "event_callback",
+		EventID: eventID, EventTime: e.CreatedAt / 1000, Event: inner})
 }
 
 // advance moves the cursor over events that need no delivery, persisting it

@@ -233,8 +233,15 @@ func benchWebhookOut(ctx context.Context, env *benchEnv) (benchResult, error) {
 		res.Throughput = float64(delivered) / elapsed.Seconds()
 	}
 	res.P50, res.P99, res.Max = latencyMillis(lat)
+	// How fast the posters got their answers, and how long the last
+	// deliveries took after the last answer: which side limited the run.
+	lastAck := int64(0)
+	for i := warm; i < warm+total; i++ {
+		lastAck = max(lastAck, acked[i])
+	}
 	res.Extra = map[string]float64{"missing": float64(missing), "duplicates": float64(duplicates),
-		"posted": float64(posted), "foreign_requests": float64(rc.strange.Load())}
+		"posted": float64(posted), "foreign_requests": float64(rc.strange.Load()),
+		"posts_per_s": float64(posted) / st.elapsed.Seconds(), "drain_ms": max(0, ms(time.Duration(lastArrival-lastAck)))}
 	if st.firstErr != nil {
 		fmt.Fprintf(env.log, "  first post error: %v\n", st.firstErr)
 	}
