@@ -195,8 +195,9 @@ func postJSON(hc *http.Client, postURL, token, text string) error {
 // ---- fanout ----
 
 // fanPhaseSpec is one phase of the fan-out workload: n posts, at rate
-// posts/s (open loop) or, when rate is 0, from fanFastPosters closed-loop
-// posters as fast as the server answers.
+// posts/s (open loop) or, when rate is 0, from benchPosters closed-loop
+// posters as fast as the server answers (enough concurrent posts that
+// several events reach a listener in one write).
 type fanPhaseSpec struct {
 	name string
 	n    int
@@ -205,7 +206,6 @@ type fanPhaseSpec struct {
 
 const (
 	fanPacedPosters = 8 // users posting in the paced phases, in turn
-	fanFastPosters  = 4
 	// fanStall is how long a phase may go without a single new delivery
 	// before it gives up and counts what is missing.
 	fanStall = 30 * time.Second
@@ -506,7 +506,7 @@ func (f *fanout) runPhase(ctx context.Context, id int, spec fanPhaseSpec, posted
 		}
 	} else {
 		var next atomic.Int64
-		for w := 0; w < min(fanFastPosters, len(f.tokens)); w++ {
+		for w := 0; w < benchPosters; w++ {
 			wg.Add(1)
 			go func(w int) {
 				defer wg.Done()
@@ -515,7 +515,7 @@ func (f *fanout) runPhase(ctx context.Context, id int, spec fanPhaseSpec, posted
 					if idx >= n {
 						return
 					}
-					post(w, idx)
+					post(w%len(f.tokens), idx)
 				}
 			}(w)
 		}
