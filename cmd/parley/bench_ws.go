@@ -223,12 +223,12 @@ var fanTextKey = []byte(`"text":"fo `)
 func benchFanout(ctx context.Context, env *benchEnv) (benchResult, error) {
 	// Connecting costs about listeners²/2 presence frames (each new
 	// connection is pushed to everyone online), which is why quick runs
-	// half as many listeners.
-	listeners := env.size(20, 500, 1000)
+	// fewer listeners.
+	listeners := env.size(20, 300, 1000)
 	phases := []fanPhaseSpec{
 		{"paced50", env.size(10, 50, 250), 50},
 		{"paced200", env.size(20, 100, 1000), 200},
-		{"flat", env.size(50, 300, 3000), 0},
+		{"flat", env.size(50, 500, 3000), 0},
 	}
 	var (
 		channelID int64
