@@ -126,7 +126,7 @@ func searchText(r *rand.Rand, z *rand.Zipf) string {
 func searchCorpusKey(spec searchCorpusSpec) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "v%d %+v\n", searchCorpusVersion, spec)
-	for _, m := range []fs.FS{channels.Migrations(), bots.Migrations(), webhooks.Migrations(), search.Migrations()} {
+	for _, m := range []fs.FS{channels.Migrations(), bots.Migrations(), webhooks.Migrations(), search.MainMigrations(), search.Migrations()} {
 		err := fs.WalkDir(m, ".", func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
