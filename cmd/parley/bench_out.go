@@ -19,7 +19,10 @@ import (
 // posters post through the API and the receiver notes when each delivery
 // arrives. It reports deliveries/s (first post to last delivery) and the
 // latency from a post's acknowledgement to its delivery, and checks that
-// every message is delivered exactly once.
+// every message is delivered exactly once. Posting at the rate of 8
+// clients bounds that rate, so a second phase measures how fast a backlog
+// drains: the receiver holds its requests while more messages are posted
+// and queued, then answers them all.
 
 const benchOutPosters = 8
 
@@ -31,10 +34,19 @@ type benchReceiver struct {
 	count   atomic.Int64 // deliveries received, duplicates included
 	strange atomic.Int64 // requests that were no delivery of ours
 	last    atomic.Int64 // UnixNano of the latest delivery
+	// gate, while set, holds deliveries until it is closed.
+	gate atomic.Pointer[chan struct{}]
 }
 
 func (rc *benchReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
+	if g := rc.gate.Load(); g != nil {
+		select {
+		case <-*g:
+		case <-r.Context().Done():
+			return // the sender gave up: a retry will come
+		}
+	}
 	now := time.Now().UnixNano()
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
@@ -116,7 +128,11 @@ func benchWebhookOut(ctx context.Context, env *benchEnv) (benchResult, error) {
 
 	warm := env.size(benchOutPosters, benchOutPosters*25, benchOutPosters*50)
 	total := env.size(100, 3_000, 20_000)
-	rc := &benchReceiver{arrived: make([]atomic.Int64, warm+total), got: make([]atomic.Int32, warm+total)}
+	// The backlog is posted while the receiver holds the first requests,
+	// which must not time out meanwhile (the sender waits 10 s).
+	backlog := env.size(50, 1_000, 2_000)
+	all := warm + total + backlog
+	rc := &benchReceiver{arrived: make([]atomic.Int64, all), got: make([]atomic.Int32, all)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return benchResult{}, fmt.Errorf("receiver: %w", err)
@@ -148,7 +164,7 @@ func benchWebhookOut(ctx context.Context, env *benchEnv) (benchResult, error) {
 		return benchResult{}, fmt.Errorf("create the outgoing webhook: %w", err)
 	}
 
-	acked := make([]int64, warm+total) // UnixNano of each post's answer
+	acked := make([]int64, all) // UnixNano of each post's answer
 	post := func(ctx context.Context, g, n int) error {
 		body := fmt.Sprintf(`{"text":"out %d"}`, n)
 		req, err := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("%s/api/v1/channels/%d/messages", srv.base, channelID),
@@ -196,6 +212,7 @@ func benchWebhookOut(ctx context.Context, env *benchEnv) (benchResult, error) {
 	if err := meter.finish(&res); err != nil {
 		return res, err
 	}
+	drainRate, drainErr := benchOutBacklog(ctx, srv, rc, warm+total, backlog, post)
 	// A short grace period lets a duplicate show.
 	time.Sleep(100 * time.Millisecond)
 
@@ -207,16 +224,16 @@ func benchWebhookOut(ctx context.Context, env *benchEnv) (benchResult, error) {
 	)
 	for i := warm; i < warm+total; i++ {
 		n := rc.got[i].Load()
+		if n > 1 {
+			duplicates += int64(n - 1)
+		}
 		if acked[i] != 0 {
 			posted++
 		}
-		switch {
-		case n == 0 && acked[i] != 0:
-			missing++
-		case n > 1:
-			duplicates += int64(n - 1)
-		}
 		if n == 0 {
+			if acked[i] != 0 {
+				missing++
+			}
 			continue
 		}
 		delivered++
@@ -225,6 +242,11 @@ func benchWebhookOut(ctx context.Context, env *benchEnv) (benchResult, error) {
 		if acked[i] != 0 {
 			// A delivery may beat the post's answer to this process.
 			lat = append(lat, max(0, time.Duration(at-acked[i])))
+		}
+	}
+	for i := warm + total; i < all; i++ {
+		if n := rc.got[i].Load(); n > 1 {
+			duplicates += int64(n - 1)
 		}
 	}
 	res.Ops = delivered
@@ -241,11 +263,12 @@ func benchWebhookOut(ctx context.Context, env *benchEnv) (benchResult, error) {
 	}
 	res.Extra = map[string]float64{"missing": float64(missing), "duplicates": float64(duplicates),
 		"posted": float64(posted), "foreign_requests": float64(rc.strange.Load()),
-		"posts_per_s": float64(posted) / st.elapsed.Seconds(), "drain_ms": max(0, ms(time.Duration(lastArrival-lastAck)))}
+		"posts_per_s": float64(posted) / st.elapsed.Seconds(), "drain_ms": max(0, ms(time.Duration(lastArrival-lastAck))),
+		"backlog_deliveries_per_s": drainRate}
 	if st.firstErr != nil {
 		fmt.Fprintf(env.log, "  first post error: %v\n", st.firstErr)
 	}
-	var errs []error
+	errs := []error{drainErr}
 	if missing > 0 {
 		errs = append(errs, fmt.Errorf("%d of %d acknowledged posts were not delivered within 30 s of the last post", missing, posted))
 	}
@@ -256,4 +279,71 @@ func benchWebhookOut(ctx context.Context, env *benchEnv) (benchResult, error) {
 		errs = append(errs, fmt.Errorf("the receiver got %d requests that were no delivery of this run", n))
 	}
 	return res, errors.Join(errs...)
+}
+
+// benchOutBacklog posts n messages (numbers from..from+n-1) while the
+// receiver holds the deliveries, waits until the server has queued them
+// all, lets them go and returns how fast they arrived (deliveries/s).
+func benchOutBacklog(ctx context.Context, srv *benchServer, rc *benchReceiver, from, n int,
+	post func(ctx context.Context, g, n int) error) (float64, error) {
+	gate := make(chan struct{})
+	rc.gate.Store(&gate)
+	opened := false
+	open := func() {
+		if !opened {
+			rc.gate.Store(nil)
+			close(gate)
+			opened = true
+		}
+	}
+	defer open()
+	st := drive(ctx, &benchEnv{progress: func(int64, int64) {}}, n, benchOutPosters,
+		func(ctx context.Context, g, i int) error { return post(ctx, g, from+i) })
+	if st.errors > 0 {
+		return 0, fmt.Errorf("backlog: %d posts failed, first: %v", st.errors, st.firstErr)
+	}
+	hc := &http.Client{Timeout: 5 * time.Second}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pending, err := benchMetric(hc, srv.base, "parley_webhook_deliveries_pending")
+		if err != nil {
+			return 0, fmt.Errorf("backlog: %w", err)
+		}
+		if pending >= float64(n) {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return 0, fmt.Errorf("backlog: %v of %d deliveries queued after 5 s", pending, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	open()
+	if got := rc.waitReceived(ctx, from, from+n, 30*time.Second); got < n {
+		return 0, fmt.Errorf("backlog: %d of %d deliveries arrived within 30 s", got, n)
+	}
+	var last int64
+	for i := from; i < from+n; i++ {
+		last = max(last, rc.arrived[i].Load())
+	}
+	return float64(n) / time.Duration(last-start.UnixNano()).Seconds(), nil
+}
+
+// benchMetric reads one unlabelled series of the server's /metrics.
+func benchMetric(hc *http.Client, base, name string) (float64, error) {
+	res, err := hc.Get(base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s in /metrics (status %d)", name, res.StatusCode)
 }
