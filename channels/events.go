@@ -166,20 +166,35 @@ func (l *Log) Head(ctx context.Context) (head, oldest int64, err error) {
 	return head, oldest, nil
 }
 
-// Prune deletes events older than the cutoff, and returns how many.
+// pruneBatch is how many of the oldest events one pruning write looks at,
+// so that pruning a large log never holds the writer for long.
+const pruneBatch = 2000
+
+// Prune deletes events older than the cutoff, and returns how many. It
+// works from the oldest events in short writes, reading them by seq: events
+// are appended in time order, so it stops at the first batch that holds an
+// event to keep, without scanning the rest of the log.
 func (l *Log) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
-	var n int64
-	err := l.db.Write(ctx, func(tx *Tx) error {
-		// Keep the newest event so the head survives pruning.
-		res, err := tx.Exec(`DELETE FROM events WHERE created_at < ? AND seq < (SELECT MAX(seq) FROM events)`, olderThan.UnixMilli())
-		if err != nil {
+	var total int64
+	for {
+		var n int64
+		err := l.db.Write(ctx, func(tx *Tx) error {
+			// Keep the newest event so the head survives pruning.
+			res, err := tx.Exec(`DELETE FROM events WHERE seq IN (
+				SELECT seq FROM events WHERE seq < (SELECT MAX(seq) FROM events) ORDER BY seq LIMIT ?)
+				AND created_at < ?`, pruneBatch, olderThan.UnixMilli())
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
 			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune events: %w", err)
 		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("prune events: %w", err)
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
 	}
-	return n, nil
 }

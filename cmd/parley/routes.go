@@ -28,10 +28,6 @@ import (
 // package's routes, operations endpoints, and the web client as catch-all.
 func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
-	spec, err := openAPIJSON()
-	if err != nil {
-		return nil, err
-	}
 	metrics := newMetrics()
 
 	r := gin.New()
@@ -47,7 +43,17 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(metrics.registry, promhttp.HandlerOpts{})))
 
 	api := r.Group("/api/v1")
-	api.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", spec) })
+	// Loaded on first request: validating the description takes a while,
+	// which start-up need not wait for (the tests validate it).
+	api.GET("/openapi.json", func(c *gin.Context) {
+		spec, err := openAPIJSON()
+		if err != nil {
+			a.log.Error("openapi", "err", err)
+			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": channels.HTTPError{Code: "internal_error", Message: "internal server error"}})
+			return
+		}
+		c.Data(http.StatusOK, "application/json", spec)
+	})
 	hubOpts := channels.HubOptions{PublicURL: publicURL, MaxConnsPerUser: a.cfg.MaxWSPerUser}
 	if a.cfg.hubTweak != nil {
 		a.cfg.hubTweak(&hubOpts)
