@@ -214,8 +214,9 @@ func (f *FTS) searchRelevance(ctx context.Context, q Query, match string, limit,
 		sb.WriteString(`highlight(search_fts, 1, ?, ?)`)
 		args = append(args, MarkStart, MarkEnd)
 	} else {
-		// No instances to count there, only its length.
-		sb.WriteString(`(SELECT t.idents FROM search_text t WHERE t.id = d.id)`)
+		// No instances to count there; its length is worked out from the
+		// body (identsLength) rather than read row by row.
+		sb.WriteString(`NULL`)
 	}
 	sb.WriteString(`
 	FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
@@ -244,7 +245,12 @@ func (f *FTS) searchRelevance(ctx context.Context, q Query, match string, limit,
 			return Results{}, fmt.Errorf("search the fts index: %w", err)
 		}
 		clear(freq)
-		length := addFreqs(freq, phrases, 0, body.String) + addFreqs(freq, phrases, 1, idents.String)
+		length := addFreqs(freq, phrases, 0, body.String)
+		if hasIdents {
+			length += addFreqs(freq, phrases, 1, idents.String)
+		} else {
+			length += identsLength(body.String)
+		}
 		score := bm25Score(idfs, freq, length, st.avgLen)
 		age := float64(max(0, now-created))
 		cands = append(cands, cand{id: id, rank: score * (0.5 + 0.5/(1.0+age/float64(recencyScale)))})

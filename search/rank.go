@@ -120,6 +120,14 @@ func countTokens(s string) int {
 	return n
 }
 
+var unmark = strings.NewReplacer(MarkStart, "", MarkEnd, "")
+
+// identsLength is the number of tokens of the idents column of a message
+// whose highlighted body is body: one per identifier.
+func identsLength(body string) int {
+	return len(strings.Fields(identifiers(unmark.Replace(body))))
+}
+
 // matches reports whether a highlighted instance's tokens are phrase p's.
 func (p rankPhrase) matches(toks []string) bool {
 	if len(toks) != len(p.tokens) {

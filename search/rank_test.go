@@ -68,6 +68,9 @@ func TestRank_StatsAndFreqs(t *testing.T) {
 	if n != 7 {
 		t.Errorf("length %d, want 7", n)
 	}
+	if n := identsLength("see \uE000build\uE001_\uE000id\uE001 and v1.2.3, not plain"); n != 2 {
+		t.Errorf("identsLength = %d, want 2", n)
+	}
 }
 
 // A small index's counts are not kept: a search before the messages
