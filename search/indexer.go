@@ -43,6 +43,10 @@ type Indexer struct {
 	indexed   atomic.Int64 // documents written since start
 }
 
+// indexLinger is how long the indexer lets new events gather after being
+// woken, keeping search lag well under a second.
+const indexLinger = 100 * time.Millisecond
+
 // indexBatch is how many events one pass reads.
 const indexBatch = 500
 
@@ -143,6 +147,14 @@ func (ix *Indexer) follow(ctx context.Context) {
 		}
 		select {
 		case <-changed:
+		case <-ctx.Done():
+			return
+		}
+		// Let a few commits' worth of events gather: FTS5 writes a segment
+		// per transaction and merges them later, so many small batches
+		// cost far more than fewer larger ones.
+		select {
+		case <-time.After(indexLinger):
 		case <-ctx.Done():
 			return
 		}

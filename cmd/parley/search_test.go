@@ -223,6 +223,9 @@ func TestSearch_CommandAndStatus(t *testing.T) {
 		t.Fatalf("/search result %+v", res)
 	}
 
+	// The command may have logged events of its own: let the indexer pass
+	// them before reading its status.
+	ts.waitIndexed()
 	var status struct {
 		Search search.Status `json:"search"`
 	}
