@@ -107,16 +107,17 @@ func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOpti
 	h.presence = newPresence(h)
 	h.m = melody.New()
 	h.m.Config.MaxMessageSize = maxFrameBytes
-	h.m.Config.MessageBufferSize = opts.BufferSize
+	h.m.Config.MessageBufferSize = melodyQueue + 1 // the rest waits in conn.queue
 	h.m.Config.PingPeriod = opts.PingPeriod
 	h.m.Config.PongWait = opts.PongWait
 	h.m.Config.WriteWait = opts.WriteWait
 	// Origins are checked before the upgrade (see serveWS). Idle
-	// connections are kept small: client frames are small, so a 1 KiB read
-	// buffer does (the HTTP server's 4 KiB one is then freed), and write
-	// buffers come from a pool only while writing.
+	// connections are kept small: client frames are small, so a 256-byte
+	// read buffer does (a longer frame takes more reads; the HTTP server's
+	// 4 KiB buffer is then freed), and write buffers come from a pool only
+	// while writing.
 	h.m.Upgrader.CheckOrigin = func(*http.Request) bool { return true }
-	h.m.Upgrader.ReadBufferSize = 1024
+	h.m.Upgrader.ReadBufferSize = 256
 	h.m.Upgrader.WriteBufferSize = 0
 	h.m.Upgrader.WriteBufferPool = &sync.Pool{}
 	h.m.HandleConnect(h.connected)
@@ -497,7 +498,7 @@ func (h *Hub) failed(s *melody.Session, err error) {
 // upgraded and registered: after that melody no longer touches w.
 func (h *Hub) serve(w http.ResponseWriter, r *http.Request, keys map[string]any) error {
 	c := keys[connKey].(*conn)
-	c.upgraded = make(chan struct{})
+	c.upgraded, c.registered = make(chan struct{}), make(chan struct{})
 	w = hijackWriter{ResponseWriter: w, backlog: c.pending.Load}
 	failed := make(chan error, 1)
 	go func() {

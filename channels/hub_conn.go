@@ -20,18 +20,25 @@ type conn struct {
 	// history scope for (see EventKinds); "" is no limit.
 	kinds string
 
-	// pending counts frames queued in melody's buffer and not yet written;
-	// send keeps one slot free for the close frame.
+	// pending counts frames queued and not yet written: up to melodyQueue
+	// of them in melody's buffer, the rest in queue (an idle connection
+	// keeps no room for a full buffer). Frames move from queue to melody as
+	// melody writes (see sentMessage); a close waits in closeMsg for the
+	// frames queued before it.
 	pending   atomic.Int64
+	mu        sync.Mutex
+	inMelody  int
+	queue     [][]byte
+	closeMsg  []byte
 	closeOnce sync.Once
 	closing   atomic.Bool
 	// drained is signalled after each written frame, and gone closed when
 	// the connection has ended: a replay waits on them for buffer room.
 	drained chan struct{}
 	gone    chan struct{}
-	// upgraded is closed once melody has upgraded and registered the
-	// connection.
-	upgraded chan struct{}
+	// upgraded is closed once melody has upgraded the connection, and
+	// registered once the hub has registered it (see connected).
+	upgraded, registered chan struct{}
 
 	// live and sent are guarded by hub.mu once the connection is
 	// registered: a connection is live after it has caught up with the log,
@@ -55,25 +62,72 @@ func (c *conn) send(frame []byte) {
 		c.close(CloseSlowConsumer, "slow consumer: resume with since")
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.queue) > 0 || c.inMelody >= melodyQueue {
+		c.queue = append(c.queue, frame)
+		return
+	}
+	c.toMelody(frame)
+}
+
+// melodyQueue is how many frames a connection hands melody at a time;
+// melody's buffer has one more slot, for the close frame.
+const melodyQueue = 8
+
+// toMelody hands melody a frame; c.mu is held.
+func (c *conn) toMelody(frame []byte) {
 	if err := c.s.Write(frame); err != nil {
 		c.pending.Add(-1)
+		return
 	}
+	c.inMelody++
 }
 
 func (c *conn) close(code int, reason string) {
 	c.closeOnce.Do(func() {
 		c.closing.Store(true)
-		_ = c.s.CloseWithMsg(melody.FormatCloseMessage(code, reason))
+		msg := melody.FormatCloseMessage(code, reason)
+		c.mu.Lock()
+		if len(c.queue) > 0 {
+			c.closeMsg = msg // after the queued frames
+			msg = nil
+		}
+		c.mu.Unlock()
+		if msg != nil {
+			_ = c.s.CloseWithMsg(msg)
+		}
 	})
 }
 
+// sentMessage runs on melody's write loop after each frame: it moves
+// queued frames into the room the frame left in melody's buffer.
 func (h *Hub) sentMessage(s *melody.Session, _ []byte) {
-	if c := h.connOf(s); c != nil {
-		c.pending.Add(-1)
-		select {
-		case c.drained <- struct{}{}:
-		default:
-		}
+	c := h.connOf(s)
+	if c == nil {
+		return
+	}
+	c.pending.Add(-1)
+	c.mu.Lock()
+	c.inMelody--
+	for len(c.queue) > 0 && c.inMelody < melodyQueue {
+		frame := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		c.toMelody(frame)
+	}
+	var closeMsg []byte
+	if len(c.queue) == 0 {
+		c.queue = nil // do not keep a burst's backing array
+		closeMsg, c.closeMsg = c.closeMsg, nil
+	}
+	c.mu.Unlock()
+	if closeMsg != nil {
+		_ = s.CloseWithMsg(closeMsg)
+	}
+	select {
+	case c.drained <- struct{}{}:
+	default:
 	}
 }
 
@@ -107,16 +161,27 @@ const (
 	sinceKey = "since"
 )
 
-// connected registers a new connection: it gets the hello frame, then either
-// goes live at once or first replays the log after its since.
+// connected starts registering a new connection. Melody calls it on the
+// goroutine that then runs the connection's read loop for as long as the
+// connection lasts, and a goroutine's stack does not shrink back on its
+// own: registering (reading the log, pushing presence) goes deep, so it
+// runs on a short-lived goroutine of its own and the read loop keeps a
+// small stack. The frames a client sends meanwhile wait for it (see
+// received), so the hello frame is still the first one.
 func (h *Hub) connected(s *melody.Session) {
 	c := h.connOf(s)
 	c.s = s
 	// Nothing reads the upgrade request any more; dropping it frees its
 	// headers for the connection's lifetime.
 	s.Request = nil
-	defer close(c.upgraded) // melody is done with the HTTP response
+	close(c.upgraded) // melody is done with the HTTP response
+	go h.register(c, s)
+}
 
+// register gives a new connection the hello frame, then either makes it
+// live at once or first replays the log after its since.
+func (h *Hub) register(c *conn, s *melody.Session) {
+	defer close(c.registered)
 	since, resume := s.Keys[sinceKey].(int64)
 	var head, oldest int64
 	if resume {
@@ -209,6 +274,9 @@ func (h *Hub) catchUp(c *conn) {
 }
 
 func (h *Hub) disconnected(s *melody.Session) {
+	if c := h.connOf(s); c != nil {
+		<-c.registered
+	}
 	h.mu.Lock()
 	c := h.conns[s]
 	delete(h.conns, s)
@@ -249,6 +317,7 @@ func (h *Hub) received(s *melody.Session, raw []byte) {
 	if c == nil {
 		return
 	}
+	<-c.registered
 	var f clientFrame
 	if err := json.Unmarshal(raw, &f); err != nil {
 		c.sendError("invalid_frame", "frames are JSON objects with a type")
@@ -277,6 +346,7 @@ func (h *Hub) received(s *melody.Session, raw []byte) {
 // receivedBinary answers a binary frame, which melody would drop silently.
 func (h *Hub) receivedBinary(s *melody.Session, _ []byte) {
 	if c := h.connOf(s); c != nil {
+		<-c.registered
 		c.sendError("invalid_frame", "frames are JSON text frames")
 	}
 }
