@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -47,7 +48,10 @@ import (
 // excluded terms. Filters and the permission are SQL conditions on
 // search_docs in the same statement; in: and from: are also added to the
 // MATCH against the meta column (c<channel id> u<user id>), so that FTS5
-// intersects doclists rather than reading every match of the words.
+// intersects doclists rather than reading every match of the words, and
+// before: and after: also bound the matches' ids (see rowidRange), so
+// that FTS5 walks only the matches of those dates. Snippets are made for
+// the page only, in one walk of the matches it spans.
 //
 // Ranking. SortRelevance orders by
 //
@@ -203,26 +207,30 @@ func (f *FTS) searchRelevance(ctx context.Context, q Query, match string, limit,
 	if err != nil {
 		return Results{}, fmt.Errorf("search the fts index: %w", err)
 	}
+	bounds, err := f.rowidBounds(ctx, q.Filter)
+	if err != nil {
+		return Results{}, err
+	}
 	hasIdents := false
 	for _, p := range phrases {
 		hasIdents = hasIdents || p.col == 1
 	}
 	var sb strings.Builder
-	sb.WriteString(`SELECT d.id, d.created_at, highlight(search_fts, 0, ?, ?), `)
-	args := []any{MarkStart, MarkEnd}
+	// The stored text of each candidate, for counting the phrases'
+	// instances; idents only when a phrase is there, its length being
+	// worked out from the body otherwise.
+	sb.WriteString(`SELECT d.id, d.created_at, t.body, `)
 	if hasIdents {
-		sb.WriteString(`highlight(search_fts, 1, ?, ?)`)
-		args = append(args, MarkStart, MarkEnd)
+		sb.WriteString(`t.idents`)
 	} else {
-		// No instances to count there; its length is worked out from the
-		// body (identsLength) rather than read row by row.
 		sb.WriteString(`NULL`)
 	}
 	sb.WriteString(`
-	FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
+	FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid CROSS JOIN search_text t ON t.id = d.id
 	WHERE search_fts MATCH ?`)
-	args = append(args, match)
+	args := []any{match}
 	args = appendFilter(&sb, args, q.Filter)
+	args = appendRowidBounds(&sb, args, bounds)
 	sb.WriteString(` ORDER BY search_fts.rowid DESC LIMIT ?`)
 	args = append(args, relevanceWindow)
 
@@ -237,20 +245,26 @@ func (f *FTS) searchRelevance(ctx context.Context, q Query, match string, limit,
 		return Results{}, fmt.Errorf("search the fts index: %w", err)
 	}
 	freq := make([]float64, len(phrases))
+	var toks []string
+	var body, idents sql.NullString
 	for rows.Next() {
 		var id, created int64
-		var body, idents sql.NullString
 		if err := rows.Scan(&id, &created, &body, &idents); err != nil {
 			rows.Close()
 			return Results{}, fmt.Errorf("search the fts index: %w", err)
 		}
 		clear(freq)
-		length := addFreqs(freq, phrases, 0, body.String)
+		toks = appendTokens(toks[:0], body.String)
+		length := len(toks)
+		addFreqs(freq, phrases, 0, toks)
 		if hasIdents {
-			length += addFreqs(freq, phrases, 1, idents.String)
+			toks = appendTokens(toks[:0], idents.String)
+			length += len(toks)
+			addFreqs(freq, phrases, 1, toks)
 		} else {
-			length += identsLength(body.String)
+			length += countIdents(body.String)
 		}
+		fillUnseen(freq, phrases)
 		score := bm25Score(idfs, freq, length, st.avgLen)
 		age := float64(max(0, now-created))
 		cands = append(cands, cand{id: id, rank: score * (0.5 + 0.5/(1.0+age/float64(recencyScale)))})
@@ -275,29 +289,89 @@ func (f *FTS) searchRelevance(ctx context.Context, q Query, match string, limit,
 	for i, c := range page {
 		ids[i] = c.id
 	}
-	snips := make(map[int64]string, len(page))
-	srows, err := f.db.Reader.QueryContext(ctx, `SELECT search_fts.rowid, snippet(search_fts, 0, ?, ?, '…', 16)
-FROM json_each(?) j CROSS JOIN search_fts ON search_fts.rowid = j.value
-WHERE search_fts MATCH ?`, MarkStart, MarkEnd, idList(ids), match)
+	snips, err := f.snippets(ctx, match, ids)
 	if err != nil {
-		return Results{}, fmt.Errorf("search the fts index: %w", err)
-	}
-	defer srows.Close()
-	for srows.Next() {
-		var id int64
-		var snip sql.NullString
-		if err := srows.Scan(&id, &snip); err != nil {
-			return Results{}, fmt.Errorf("search the fts index: %w", err)
-		}
-		snips[id] = cleanSnippet(snip.String)
-	}
-	if err := srows.Err(); err != nil {
-		return Results{}, fmt.Errorf("search the fts index: %w", err)
+		return Results{}, err
 	}
 	for _, id := range ids {
 		res.Hits = append(res.Hits, Hit{ID: id, Snippet: snips[id]})
 	}
 	return res, nil
+}
+
+// searchNewest runs the statement of a newest-first page of matches (id,
+// created_at; limit+1 rows), then makes the page's snippets.
+func (f *FTS) searchNewest(ctx context.Context, stmt string, args []any, match string, limit int) (Results, error) {
+	type row struct{ id, created int64 }
+	var page []row
+	rows, err := f.db.Reader.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return Results{}, fmt.Errorf("search the fts index: %w", err)
+	}
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.created); err != nil {
+			rows.Close()
+			return Results{}, fmt.Errorf("search the fts index: %w", err)
+		}
+		page = append(page, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Results{}, fmt.Errorf("search the fts index: %w", err)
+	}
+	res := Results{Hits: make([]Hit, 0, limit)}
+	if len(page) > limit {
+		page, res.More = page[:limit], true
+	}
+	slices.SortFunc(page, func(a, b row) int {
+		if c := cmp.Compare(b.created, a.created); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.id, a.id)
+	})
+	ids := make([]int64, len(page))
+	for i, r := range page {
+		ids[i] = r.id
+	}
+	snips, err := f.snippets(ctx, match, ids)
+	if err != nil {
+		return Results{}, err
+	}
+	for _, id := range ids {
+		res.Hits = append(res.Hits, Hit{ID: id, Snippet: snips[id]})
+	}
+	return res, nil
+}
+
+// snippets makes the snippets of the matches ids. FTS5 walks the matches
+// between the smallest and the largest id once, and snippet() runs for ids
+// only (the + keeps the list from being offered to FTS5 as rowid = each,
+// which would evaluate the whole MATCH once per id).
+func (f *FTS) snippets(ctx context.Context, match string, ids []int64) (map[int64]string, error) {
+	snips := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return snips, nil
+	}
+	rows, err := f.db.Reader.QueryContext(ctx, `SELECT rowid, snippet(search_fts, 0, ?, ?, '…', 16) FROM search_fts
+WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?))`,
+		MarkStart, MarkEnd, match, slices.Min(ids), slices.Max(ids), idList(ids))
+	if err != nil {
+		return nil, fmt.Errorf("search the fts index: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var snip sql.NullString
+		if err := rows.Scan(&id, &snip); err != nil {
+			return nil, fmt.Errorf("search the fts index: %w", err)
+		}
+		snips[id] = cleanSnippet(snip.String)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search the fts index: %w", err)
+	}
+	return snips, nil
 }
 
 // Search implements Index.
@@ -321,22 +395,24 @@ func (f *FTS) Search(ctx context.Context, q Query) (Results, error) {
 	case match != "" && q.Sort != SortNewest:
 		return f.searchRelevance(ctx, q, match, limit, offset)
 	case match != "":
-		sb.WriteString(`WITH top AS MATERIALIZED (
-	SELECT d.id AS id, d.created_at AS created_at
+		bounds, err := f.rowidBounds(ctx, q.Filter)
+		if err != nil {
+			return Results{}, err
+		}
+		sb.WriteString(`SELECT d.id, d.created_at
 	FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
 	WHERE search_fts MATCH ?`)
 		args = append(args, match)
 		args = appendFilter(&sb, args, q.Filter)
+		args = appendRowidBounds(&sb, args, bounds)
 		// Walk the matches by message id, newest first, which FTS5 does
 		// without sorting and stops after the page: ids and created_at
 		// grow together (both are set when a message is posted, by the
 		// single writer), so this is created_at order, and the page is
 		// sorted by created_at all the same.
-		sb.WriteString(` ORDER BY search_fts.rowid DESC LIMIT ? OFFSET ?)
-SELECT top.id, snippet(search_fts, 0, ?, ?, '…', 16)
-FROM top CROSS JOIN search_fts ON search_fts.rowid = top.id
-WHERE search_fts MATCH ? ORDER BY top.created_at DESC, top.id DESC`)
-		args = append(args, limit+1, offset, MarkStart, MarkEnd, match)
+		sb.WriteString(` ORDER BY search_fts.rowid DESC LIMIT ? OFFSET ?`)
+		args = append(args, limit+1, offset)
+		return f.searchNewest(ctx, sb.String(), args, match, limit)
 	default:
 		// No wanted words: filters only, newest first; the text of the
 		// page only.
@@ -372,11 +448,7 @@ ORDER BY top.created_at DESC, top.id DESC`)
 			res.More = true
 			break
 		}
-		if match != "" {
-			h.Snippet = cleanSnippet(snip.String)
-		} else {
-			h.Snippet = leadingWords(cleanSnippet(snip.String), 24)
-		}
+		h.Snippet = leadingWords(cleanSnippet(snip.String), 24)
 		res.Hits = append(res.Hits, h)
 	}
 	if err := rows.Err(); err != nil {
@@ -420,6 +492,54 @@ func appendFilter(sb *strings.Builder, args []any, fl Filter) []any {
 		if flag.on {
 			sb.WriteString(flag.sql)
 		}
+	}
+	return args
+}
+
+// clockSkew is how far a message's created_at may be older than an
+// earlier message's: both are set by the single writer as it posts, from
+// the clock, which may step back a little.
+const clockSkew = int64(time.Hour / time.Millisecond)
+
+// rowidRange bounds the message ids a date filter lets through: ids grow
+// with created_at (within clockSkew), so that before: and after: let FTS5
+// start and stop its walk of the matches by id where the dates are
+// instead of reading every match outside them. 0 is no bound. The dates
+// stay SQL conditions (appendFilter), which decide.
+type rowidRange struct {
+	below, above int64 // ids < below and > above
+}
+
+// rowidBounds looks up the ids of the filter's dates through
+// search_docs_created, widened by clockSkew.
+func (f *FTS) rowidBounds(ctx context.Context, fl Filter) (rowidRange, error) {
+	var r rowidRange
+	if fl.Before != 0 {
+		err := f.db.Reader.QueryRowContext(ctx, `SELECT id FROM search_docs WHERE created_at >= ? ORDER BY created_at LIMIT 1`,
+			fl.Before+clockSkew).Scan(&r.below)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return r, fmt.Errorf("search the fts index: %w", err)
+		}
+	}
+	if fl.After != 0 {
+		err := f.db.Reader.QueryRowContext(ctx, `SELECT id FROM search_docs WHERE created_at < ? ORDER BY created_at DESC LIMIT 1`,
+			fl.After-clockSkew).Scan(&r.above)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return r, fmt.Errorf("search the fts index: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// appendRowidBounds adds r's bounds on the matches' ids.
+func appendRowidBounds(sb *strings.Builder, args []any, r rowidRange) []any {
+	if r.below != 0 {
+		sb.WriteString(` AND search_fts.rowid < ?`)
+		args = append(args, r.below)
+	}
+	if r.above != 0 {
+		sb.WriteString(` AND search_fts.rowid > ?`)
+		args = append(args, r.above)
 	}
 	return args
 }
@@ -543,7 +663,7 @@ func cjkSpaced(s string) string {
 // characters, which unicode61 treats as part of a token.
 var identSeps = map[rune]rune{'_': '\uE010', '-': '\uE011', '.': '\uE012', '/': '\uE013', ':': '\uE014'}
 
-func isIdentSep(r rune) bool { _, ok := identSeps[r]; return ok }
+func isIdentSep(r rune) bool { return r == '_' || r == '-' || r == '.' || r == '/' || r == ':' }
 
 func isIdentChar(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || isIdentSep(r)

@@ -22,9 +22,11 @@ import (
 //
 //	Σ over phrases p  idf(p) × f(p) × (k1 + 1) / (f(p) + k1 × (1 - b + b × D / avgD))
 //
-// where f(p) is the weighted count of p's instances in the message, read
-// from highlight() (FTS5's own matching, so folding and prefixes agree with
-// MATCH), D the message's length in tokens (body and idents, not meta) and
+// where f(p) is the weighted count of p's instances in the message,
+// counted here in the stored text tokenized as unicode61 does (cheaper than
+// FTS5's highlight(), which reads and tokenizes the same text in C; a term
+// whose instances Go's case folding misses, such as café for cafe, counts
+// once), D the message's length in tokens (body and idents, not meta) and
 // avgD the index's average,
 // from FTS5's averages record. idf(p) = ln((N - n + 0.5) / (n + 0.5)), at
 // least 1e-6, where n is the number of messages matching p. In an index of
@@ -53,7 +55,8 @@ const (
 type rankPhrase struct {
 	expr   string   // its MATCH expression, for counting
 	col    int      // 0 body, 1 idents
-	tokens []string // folded tokens, to tell which phrase an instance is
+	term   int      // which wanted term it comes from
+	tokens []string // folded tokens, to find its instances
 	prefix bool     // the last token is a prefix
 }
 
@@ -63,6 +66,7 @@ var colWeights = [2]float64{1.0, 0.5}
 // rankPhrases lists the phrases of the wanted terms, as termExpr writes them.
 func rankPhrases(terms []Term) []rankPhrase {
 	var out []rankPhrase
+	term := 0
 	for _, t := range terms {
 		if t.Negated || !hasWordChar(t.Text) {
 			continue
@@ -73,69 +77,89 @@ func rankPhrases(terms []Term) []rankPhrase {
 			star = "*"
 		}
 		body := cjkSpaced(t.Text)
-		out = append(out, rankPhrase{expr: "body:" + quoteFTS(body) + star, col: 0, tokens: foldTokens(body), prefix: prefix})
-		if t.Phrase {
-			continue
+		out = append(out, rankPhrase{expr: "body:" + quoteFTS(body) + star, col: 0, term: term, tokens: foldTokens(body), prefix: prefix})
+		if !t.Phrase {
+			word := strings.TrimFunc(t.Text, isIdentSep)
+			if id := identifiers(word); id != "" && !strings.Contains(id, " ") && len([]rune(id)) == len([]rune(word)) {
+				out = append(out, rankPhrase{expr: "idents:" + quoteFTS(id) + star, col: 1, term: term, tokens: foldTokens(id), prefix: prefix})
+			}
 		}
-		word := strings.TrimFunc(t.Text, isIdentSep)
-		if id := identifiers(word); id != "" && !strings.Contains(id, " ") && len([]rune(id)) == len([]rune(word)) {
-			out = append(out, rankPhrase{expr: "idents:" + quoteFTS(id) + star, col: 1, tokens: foldTokens(id), prefix: prefix})
-		}
+		term++
 	}
 	return out
 }
 
 // isTokenChar is what FTS5's unicode61 tokenizer keeps in tokens: letters,
-// digits, marks and private-use characters (but not the highlight marks).
+// digits, marks and private-use characters.
 func isTokenChar(r rune) bool {
-	if r == rune(markStartRune) || r == rune(markEndRune) {
-		return false
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r) || unicode.IsNumber(r)
 }
 
-const (
-	markStartRune = '\uE000'
-	markEndRune   = '\uE001'
-)
-
 // foldTokens splits s into lower-cased tokens.
 func foldTokens(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isTokenChar(r) })
+	return appendTokens(nil, s)
 }
 
-// countTokens counts the tokens of s.
-func countTokens(s string) int {
-	n, in := 0, false
-	for _, r := range s {
+// appendTokens appends the lower-cased tokens of s to toks.
+func appendTokens(toks []string, s string) []string {
+	start := -1
+	for i, r := range s {
 		if isTokenChar(r) {
-			if !in {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			toks = append(toks, strings.ToLower(s[start:i]))
+			start = -1
+		}
+	}
+	if start >= 0 {
+		toks = append(toks, strings.ToLower(s[start:]))
+	}
+	return toks
+}
+
+// countIdents is the number of identifiers in s, the tokens of its idents
+// column: what len(strings.Fields(identifiers(s))) is, without building them.
+func countIdents(s string) int {
+	n := 0
+	// In a run of identifier characters: whether a letter or digit was
+	// seen, a separator after it, and a letter or digit after that.
+	word, sep, inner := false, false, false
+	for _, r := range s {
+		switch {
+		case isIdentSep(r):
+			sep = sep || word
+		case isIdentChar(r):
+			inner = inner || sep
+			word = true
+		default:
+			if inner {
 				n++
 			}
-			in = true
-		} else {
-			in = false
+			word, sep, inner = false, false, false
 		}
+	}
+	if inner {
+		n++
 	}
 	return n
 }
 
-var unmark = strings.NewReplacer(MarkStart, "", MarkEnd, "")
-
-// identsLength is the number of tokens of the idents column of a message
-// whose highlighted body is body: one per identifier.
-func identsLength(body string) int {
-	return len(strings.Fields(identifiers(unmark.Replace(body))))
-}
-
-// matches reports whether a highlighted instance's tokens are phrase p's.
-func (p rankPhrase) matches(toks []string) bool {
-	if len(toks) != len(p.tokens) {
+// at reports whether phrase p has an instance at toks[i:].
+func (p rankPhrase) at(toks []string, i int) bool {
+	if len(toks)-i < len(p.tokens) {
 		return false
 	}
-	for i, t := range toks {
-		want := p.tokens[i]
-		if i == len(toks)-1 && p.prefix {
+	last := len(p.tokens) - 1
+	for k, want := range p.tokens {
+		t := toks[i+k]
+		if k == last && p.prefix {
 			if !strings.HasPrefix(t, want) {
 				return false
 			}
@@ -146,45 +170,35 @@ func (p rankPhrase) matches(toks []string) bool {
 	return true
 }
 
-// addFreqs adds the weighted instances of the phrases in one column's
-// highlighted text to freq and returns the column's length in tokens. An
-// instance that matches no phrase exactly (folding Go does not do, such as
-// diacritics) counts for the first phrase of the column.
-func addFreqs(freq []float64, phrases []rankPhrase, col int, text string) int {
-	length := countTokens(text)
-	first := -1
-	for i, p := range phrases {
-		if p.col == col {
-			first = i
-			break
+// addFreqs adds the weighted instances of the phrases of column col, whose
+// tokens are toks, to freq.
+func addFreqs(freq []float64, phrases []rankPhrase, col int, toks []string) {
+	for k, p := range phrases {
+		if p.col != col || len(p.tokens) == 0 {
+			continue
 		}
-	}
-	if first < 0 {
-		return length
-	}
-	for {
-		i := strings.IndexRune(text, markStartRune)
-		if i < 0 {
-			break
-		}
-		text = text[i+utf8.RuneLen(markStartRune):]
-		j := strings.IndexRune(text, markEndRune)
-		if j < 0 {
-			j = len(text)
-		}
-		span := text[:j]
-		text = text[j:]
-		toks := foldTokens(span)
-		which := first
-		for k, p := range phrases {
-			if p.col == col && p.matches(toks) {
-				which = k
-				break
+		for i := range toks {
+			if p.at(toks, i) {
+				freq[k] += colWeights[col]
 			}
 		}
-		freq[which] += colWeights[col]
 	}
-	return length
+}
+
+// fillUnseen gives each wanted term none of whose instances was found (the
+// message matched, so it has one, through folding Go does not do, such as
+// of diacritics) one instance of its first phrase.
+func fillUnseen(freq []float64, phrases []rankPhrase) {
+	for k := 0; k < len(phrases); {
+		j, seen := k, false
+		for ; j < len(phrases) && phrases[j].term == phrases[k].term; j++ {
+			seen = seen || freq[j] > 0
+		}
+		if !seen {
+			freq[k] += colWeights[phrases[k].col]
+		}
+		k = j
+	}
 }
 
 // indexStats is what the score needs of the whole index.

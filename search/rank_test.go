@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,20 +57,35 @@ func TestRank_StatsAndFreqs(t *testing.T) {
 		t.Fatalf("phrases %+v, want deploy, build_id in body and idents, the build, dep*", phrases)
 	}
 	freq := make([]float64, len(phrases))
-	n := addFreqs(freq, phrases, 0, "\uE000deploy\uE001 \uE000the build\uE001_id x \uE000Deployed\uE001")
-	n += addFreqs(freq, phrases, 1, "\uE000build\uE010id\uE001")
-	want := []float64{1, 0, 0.5, 1, 1}
-	for i := range want {
-		if freq[i] != want[i] {
-			t.Errorf("freq %v, want %v", freq, want)
-			break
+	// Each phrase's instances count for it, overlapping or not; idents
+	// weigh half.
+	toks := foldTokens("Deploy the build_id x Deployed")
+	addFreqs(freq, phrases, 0, toks)
+	addFreqs(freq, phrases, 1, foldTokens(identifiers("Deploy the build_id x Deployed")))
+	want := []float64{1, 1, 0.5, 1, 2}
+	if !slices.Equal(freq, want) {
+		t.Errorf("freq %v, want %v", freq, want)
+	}
+	if len(toks) != 6 {
+		t.Errorf("tokens %q, want 6", toks)
+	}
+	// A term none of whose instances Go finds (the message matched it
+	// through folding Go does not do) counts once, in its first phrase.
+	p, err = Parse(`cafe build_id`, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	phrases = rankPhrases(p.Terms)
+	freq = make([]float64, len(phrases))
+	addFreqs(freq, phrases, 0, foldTokens("Café build_id"))
+	fillUnseen(freq, phrases)
+	if want := []float64{1, 1, 0}; !slices.Equal(freq, want) {
+		t.Errorf("freq %v, want %v", freq, want)
+	}
+	for s, want := range map[string]int{"see build_id and v1.2.3, not plain": 2, "_x_ a- -b- c__d": 1, "": 0, "x/y:z.": 1} {
+		if n, full := countIdents(s), len(strings.Fields(identifiers(s))); n != want || full != want {
+			t.Errorf("countIdents(%q) = %d, identifiers %d, want %d", s, n, full, want)
 		}
-	}
-	if n != 7 {
-		t.Errorf("length %d, want 7", n)
-	}
-	if n := identsLength("see \uE000build\uE001_\uE000id\uE001 and v1.2.3, not plain"); n != 2 {
-		t.Errorf("identsLength = %d, want 2", n)
 	}
 }
 
