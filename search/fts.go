@@ -191,8 +191,10 @@ const (
 // relevanceWindow is how many matches, the newest that pass the filters,
 // relevance ranking considers. Scoring every match of a common word in a
 // million messages would take far longer than a search should, and with
-// the recency blend an older match rarely belongs on the first pages.
-const relevanceWindow = 2000
+// the recency blend an older match rarely belongs on the first pages. The
+// cost of a common word's search grows with it (the walk to it and the
+// text of each candidate): 1,000 is fifty pages of twenty.
+const relevanceWindow = 1000
 
 // recencyScale is the age (ms) at which the recency factor is 0.75.
 const recencyScale = 90 * 24 * time.Hour / time.Millisecond
