@@ -46,9 +46,11 @@ import (
 // "positive NOT (neg1 OR neg2)". A query with only excluded terms matches
 // every document passing the filters whose id is not in the MATCH of the
 // excluded terms. Filters and the permission are SQL conditions on
-// search_docs in the same statement; in: and from: are also added to the
-// MATCH against the meta column (c<channel id> u<user id>), so that FTS5
-// intersects doclists rather than reading every match of the words, and
+// search_docs in the same statement; they are also added to the MATCH
+// against the meta column (c<channel id> u<user id>, and link file react
+// thread bot for the flags; see matchFilter), except the permission, so
+// that FTS5 intersects doclists rather than reading every match of the
+// words, and
 // before: and after: also bound the matches' ids (see rowidRange), so
 // that FTS5 walks only the matches of those dates. Snippets are made for
 // the page only, in one walk of the matches it spans.
@@ -554,16 +556,40 @@ func idList(ids []int64) string {
 	return string(b)
 }
 
-// metaTokens is a document's meta column: its channel and author.
+// metaTokens is a document's meta column: its channel and author, and a
+// token for each of its flags.
 func metaTokens(d Document) string {
-	return "c" + strconv.FormatInt(d.ChannelID, 10) + " u" + strconv.FormatInt(d.UserID, 10)
+	var b strings.Builder
+	b.WriteString("c" + strconv.FormatInt(d.ChannelID, 10) + " u" + strconv.FormatInt(d.UserID, 10))
+	for _, t := range metaFlags(d.HasLink, d.HasFile, d.HasReaction, d.IsThread, d.IsBot) {
+		b.WriteString(" " + t)
+	}
+	return b.String()
 }
 
-// matchFilter adds the filter's channels and authors to a MATCH
-// expression of wanted terms, so that FTS5 walks only their messages: with
-// in: or from:, most matches of common words would otherwise be read and
-// dropped one by one. The same conditions stay in SQL (appendFilter).
+// metaFlags are the meta tokens of the flags that are on.
+func metaFlags(link, file, reaction, thread, bot bool) []string {
+	var out []string
+	for _, f := range []struct {
+		on  bool
+		tok string
+	}{{link, "link"}, {file, "file"}, {reaction, "react"}, {thread, "thread"}, {bot, "bot"}} {
+		if f.on {
+			out = append(out, f.tok)
+		}
+	}
+	return out
+}
+
+// matchFilter adds the filter's channels (in:), authors (from:) and flags
+// (has:, is:) to a MATCH expression of wanted terms, through the meta
+// column, so that FTS5 walks only their messages: most matches of common
+// words would otherwise be read and dropped one by one. The same
+// conditions stay in SQL (appendFilter), which decides. The permission is
+// not added: as an OR of the searcher's channels and the public ones it
+// costs FTS5 more than the matches it spares.
 func matchFilter(match string, fl Filter) string {
+	var metas []string
 	for _, c := range []struct {
 		prefix string
 		ids    []int64
@@ -575,7 +601,13 @@ func matchFilter(match string, fl Filter) string {
 		for i, id := range c.ids {
 			toks[i] = c.prefix + strconv.FormatInt(id, 10)
 		}
-		match = "(" + match + ") AND meta:(" + strings.Join(toks, " OR ") + ")"
+		metas = append(metas, "meta:("+strings.Join(toks, " OR ")+")")
+	}
+	for _, t := range metaFlags(fl.HasLink, fl.HasFile, fl.HasReaction, fl.IsThread, fl.IsBot) {
+		metas = append(metas, "meta:"+t)
+	}
+	for _, m := range metas {
+		match = "(" + match + ") AND " + m
 	}
 	return match
 }
