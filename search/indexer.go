@@ -108,17 +108,13 @@ func (ix *Indexer) follow(ctx context.Context) {
 	for ix.rebuild {
 		ix.log.Info("search: no index cursor; rebuilding the index from the messages", "backend", ix.index.Name())
 		err := ix.Rebuild(ctx, rebuildBatch, nil)
-		switch {
-		case ctx.Err() != nil:
+		if ctx.Err() != nil {
 			return
-		case err != nil:
-			ix.failed(err)
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
+		}
+		if err != nil {
+			if !ix.retryAfter(ctx, err, &wait) {
 				return
 			}
-			wait = min(wait*2, retryMax)
 			continue
 		}
 		ix.rebuild = false
@@ -128,17 +124,13 @@ func (ix *Indexer) follow(ctx context.Context) {
 	for {
 		changed := ix.svc.Log.Changed()
 		n, err := ix.Step(ctx)
-		switch {
-		case ctx.Err() != nil:
+		if ctx.Err() != nil {
 			return
-		case err != nil:
-			ix.failed(err)
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
+		}
+		if err != nil {
+			if !ix.retryAfter(ctx, err, &wait) {
 				return
 			}
-			wait = min(wait*2, retryMax)
 			continue
 		}
 		wait = retryFirst
@@ -159,6 +151,19 @@ func (ix *Indexer) follow(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// retryAfter records a failure and waits before the next try, doubling
+// *wait up to retryMax; it reports false when ctx ended meanwhile.
+func (ix *Indexer) retryAfter(ctx context.Context, err error, wait *time.Duration) bool {
+	ix.failed(err)
+	select {
+	case <-time.After(*wait):
+	case <-ctx.Done():
+		return false
+	}
+	*wait = min(*wait*2, retryMax)
+	return true
 }
 
 func (ix *Indexer) failed(err error) {
