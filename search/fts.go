@@ -293,14 +293,7 @@ func (f *FTS) searchRelevance(ctx context.Context, q Query, match string, limit,
 	for i, c := range page {
 		ids[i] = c.id
 	}
-	snips, err := f.snippets(ctx, match, ids)
-	if err != nil {
-		return Results{}, err
-	}
-	for _, id := range ids {
-		res.Hits = append(res.Hits, Hit{ID: id, Snippet: snips[id]})
-	}
-	return res, nil
+	return f.withSnippets(ctx, res, match, ids)
 }
 
 // searchNewest runs the statement of a newest-first page of matches (id,
@@ -338,6 +331,11 @@ func (f *FTS) searchNewest(ctx context.Context, stmt string, args []any, match s
 	for i, r := range page {
 		ids[i] = r.id
 	}
+	return f.withSnippets(ctx, res, match, ids)
+}
+
+// withSnippets adds a page's hits, in the order of ids, with their snippets.
+func (f *FTS) withSnippets(ctx context.Context, res Results, match string, ids []int64) (Results, error) {
 	snips, err := f.snippets(ctx, match, ids)
 	if err != nil {
 		return Results{}, err

@@ -169,7 +169,7 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan f
 	defer timer.Stop()
 	for {
 		if refill {
-			due, err := o.due_(ctx)
+			due, err := o.readDue(ctx)
 			if err != nil && ctx.Err() == nil {
 				o.log.Error("outgoing webhooks: read due deliveries", "err", err)
 			}
@@ -246,7 +246,8 @@ func (o *Outgoing) nextDue(ctx context.Context) time.Duration {
 	return min(max(d, time.Millisecond), time.Second)
 }
 
-func (o *Outgoing) due_(ctx context.Context) ([]*Delivery, error) {
+// readDue reads the pending deliveries that are due, earliest due first.
+func (o *Outgoing) readDue(ctx context.Context) ([]*Delivery, error) {
 	rows, err := o.db.Reader.QueryContext(ctx, dueDeliveries, nowMillis())
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/parley-chat/parley/bots"
+	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/webhooks"
 )
 
@@ -51,11 +52,7 @@ func benchWebhookIn(ctx context.Context, env *benchEnv) (benchResult, error) {
 	return runPostWorkload(ctx, env, postTarget{
 		unit: "posts/s",
 		seed: func(ctx context.Context, a *app) (int64, []string, error) {
-			channelID, tokens, err := seedPosters(ctx, a)
-			if err != nil {
-				return 0, nil, err
-			}
-			owner, err := a.svc.Authenticate(ctx, tokens[0])
+			channelID, owner, err := seedPostersOwner(ctx, a)
 			if err != nil {
 				return 0, nil, err
 			}
@@ -87,11 +84,7 @@ func benchSlackAPI(ctx context.Context, env *benchEnv) (benchResult, error) {
 	return runPostWorkload(ctx, env, postTarget{
 		unit: "posts/s",
 		seed: func(ctx context.Context, a *app) (int64, []string, error) {
-			channelID, tokens, err := seedPosters(ctx, a)
-			if err != nil {
-				return 0, nil, err
-			}
-			owner, err := a.svc.Authenticate(ctx, tokens[0])
+			channelID, owner, err := seedPostersOwner(ctx, a)
 			if err != nil {
 				return 0, nil, err
 			}
@@ -136,6 +129,18 @@ func seedPosters(ctx context.Context, a *app) (int64, []string, error) {
 	}
 	channelID, err := seedChannel(ctx, a, "bench", tokens)
 	return channelID, tokens, err
+}
+
+// seedPostersOwner seeds the posters' channel for a workload that posts
+// through something its first user owns (a hook, bots), and returns that
+// user.
+func seedPostersOwner(ctx context.Context, a *app) (int64, *channels.Actor, error) {
+	channelID, tokens, err := seedPosters(ctx, a)
+	if err != nil {
+		return 0, nil, err
+	}
+	owner, err := a.svc.Authenticate(ctx, tokens[0])
+	return channelID, owner, err
 }
 
 // runPostWorkload seeds, serves, warms up, measures and checks one posting

@@ -320,17 +320,12 @@ func TestBrowser_ContrastLightAndDark(t *testing.T) {
 	p.waitText(t, "#messages .reaction", "1")
 	failures = append(failures, auditContrast(t, tab, "chat")...)
 
-	browse(t, tab, "open the thread",
-		chromedp.Evaluate(fmt.Sprintf(`document.querySelector('#messages [data-message-id="%d"] .reply-button').click(), true`, root.ID), nil),
-		chromedp.WaitVisible(`#thread-composer`, chromedp.ByQuery))
+	p.openThread(t, root.ID)
 	p.waitText(t, "#thread", "reply in the thread")
 	failures = append(failures, auditContrast(t, tab, "thread")...)
 
 	ts.waitIndexed()
-	browse(t, tab, "search",
-		chromedp.Click(`#search-input`, chromedp.ByQuery),
-		chromedp.SendKeys(`#search-input`, "zebracorn"+kb.Enter, chromedp.ByQuery),
-		chromedp.WaitVisible(`#search-results .search-result`, chromedp.ByQuery))
+	p.search(t, "zebracorn")
 	failures = append(failures, auditContrast(t, tab, "search")...)
 
 	browse(t, tab, "open settings", chromedp.Click(`#settings-link`, chromedp.ByQuery), chromedp.WaitVisible(`[role=tablist]`, chromedp.ByQuery))
@@ -517,17 +512,12 @@ func TestBrowser_Accessibility(t *testing.T) {
 	failures = append(failures, auditNames(t, tab, "emoji picker")...)
 	browse(t, tab, "close the emoji picker with Escape", chromedp.KeyEvent(kb.Escape), poll(`!document.querySelector('.emoji-picker')`))
 
-	browse(t, tab, "open the thread",
-		chromedp.Evaluate(fmt.Sprintf(`document.querySelector('#messages [data-message-id="%d"] .reply-button').click(), true`, root.ID), nil),
-		chromedp.WaitVisible(`#thread-composer`, chromedp.ByQuery))
+	p.openThread(t, root.ID)
 	p.waitText(t, "#thread", "reply in the thread")
 	failures = append(failures, auditNames(t, tab, "thread")...)
 
 	ts.waitIndexed()
-	browse(t, tab, "search",
-		chromedp.Click(`#search-input`, chromedp.ByQuery),
-		chromedp.SendKeys(`#search-input`, "zebracorn"+kb.Enter, chromedp.ByQuery),
-		chromedp.WaitVisible(`#search-results .search-result`, chromedp.ByQuery))
+	p.search(t, "zebracorn")
 	failures = append(failures, auditNames(t, tab, "search")...)
 
 	browse(t, tab, "open settings", chromedp.Click(`#settings-link`, chromedp.ByQuery), chromedp.WaitVisible(`[role=tablist]`, chromedp.ByQuery))

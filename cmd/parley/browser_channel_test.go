@@ -140,17 +140,10 @@ func TestBrowser_TypingInAThread(t *testing.T) {
 	ana.api.addMember(ch.ID, bob.api.User.ID)
 	root := ana.api.post(ch.ID, "plans for the launch", 0)
 	other := ana.api.post(ch.ID, "another topic", 0)
-	openThread := func(p *person, id int64) {
-		t.Helper()
-		browse(t, p.tab, "open the thread",
-			chromedp.WaitVisible(fmt.Sprintf(`#messages [data-message-id="%d"] .reply-button`, id), chromedp.ByQuery),
-			chromedp.Evaluate(fmt.Sprintf(`document.querySelector('#messages [data-message-id="%d"] .reply-button').click()`, id), nil),
-			chromedp.WaitVisible(`#thread-composer`, chromedp.ByQuery))
-	}
 	ana.open(t, ch.ID)
 	bob.open(t, ch.ID)
-	openThread(ana, root.ID)
-	openThread(bob, root.ID)
+	ana.openThread(t, root.ID)
+	bob.openThread(t, root.ID)
 
 	// Ana types a reply: Bob's thread panel says so, his channel line does not.
 	browse(t, ana.tab, "type in the thread", chromedp.Click(`#thread-composer`, chromedp.ByQuery),
@@ -169,7 +162,7 @@ func TestBrowser_TypingInAThread(t *testing.T) {
 	bob.waitJS(t, "the indicator to end", `document.querySelector('#thread-typing').textContent === ''`)
 
 	// In another thread, Ana's typing in the first does not show.
-	openThread(bob, other.ID)
+	bob.openThread(t, other.ID)
 	browse(t, ana.tab, "type again", chromedp.SendKeys(`#thread-composer`, "one more", chromedp.ByQuery))
 	// The channel's composer is a marker: Ana's typing there shows in
 	// Bob's channel line, after the thread typing frame.

@@ -62,6 +62,25 @@ func (p *person) say(t *testing.T, composer, text string) {
 	browse(t, p.tab, "type "+text, chromedp.Click(composer, chromedp.ByQuery), chromedp.SendKeys(composer, text+kb.Enter, chromedp.ByQuery))
 }
 
+// openThread opens the thread of a message shown in the channel.
+func (p *person) openThread(t *testing.T, rootID int64) {
+	t.Helper()
+	reply := fmt.Sprintf(`#messages [data-message-id="%d"] .reply-button`, rootID)
+	browse(t, p.tab, "open the thread",
+		chromedp.WaitVisible(reply, chromedp.ByQuery),
+		chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).click(), true`, reply), nil),
+		chromedp.WaitVisible(`#thread-composer`, chromedp.ByQuery))
+}
+
+// search types a query into the search box and waits for results.
+func (p *person) search(t *testing.T, query string) {
+	t.Helper()
+	browse(t, p.tab, "search "+query,
+		chromedp.Click(`#search-input`, chromedp.ByQuery),
+		chromedp.SendKeys(`#search-input`, query+kb.Enter, chromedp.ByQuery),
+		chromedp.WaitVisible(`#search-results .search-result`, chromedp.ByQuery))
+}
+
 // waitText waits until an element matching selector contains text.
 func (p *person) waitText(t *testing.T, selector, text string) {
 	t.Helper()
@@ -155,10 +174,7 @@ func TestBrowser_UploadCommandSearch(t *testing.T) {
 	// Search and jump to the message.
 	target := ana.api.post(ch.ID, "the zebracorn launch is friday", 0)
 	ts.waitIndexed()
-	browse(t, ana.tab, "search",
-		chromedp.Click(`#search-input`, chromedp.ByQuery),
-		chromedp.SendKeys(`#search-input`, "zebracorn"+kb.Enter, chromedp.ByQuery),
-		chromedp.WaitVisible(`#search-results .search-result`, chromedp.ByQuery))
+	ana.search(t, "zebracorn")
 	screenshot(t, ana.tab, "search")
 	ana.waitText(t, "#search-results mark", "zebracorn")
 	browse(t, ana.tab, "jump to the result",
