@@ -81,7 +81,7 @@ func (s *Service) UploadFile(ctx context.Context, actor *Actor, name string, r i
 		return nil, fmt.Errorf("upload: sync: %w", err)
 	}
 	f := &File{UploaderID: actor.ID, Name: name, Size: n, SHA256: hex.EncodeToString(hash.Sum(nil)), CreatedAt: nowMillis()}
-	f.ContentType = sniffType(head.Bytes(), name)
+	f.ContentType = sniffType(head.Bytes())
 	if strings.HasPrefix(f.ContentType, "image/") {
 		if _, err := tmp.Seek(0, io.SeekStart); err == nil {
 			if cfg, _, err := image.DecodeConfig(tmp); err == nil {
@@ -117,19 +117,49 @@ func (s *Service) UploadFile(ctx context.Context, actor *Actor, name string, r i
 	return f, nil
 }
 
-// sniffType decides a file's content type from its first bytes, falling back
-// to the name's extension only where the bytes say nothing specific.
-func sniffType(head []byte, name string) string {
-	t := http.DetectContentType(head)
-	if t == "application/octet-stream" || t == "text/plain; charset=utf-8" {
-		if byExt := mime.TypeByExtension(strings.ToLower(filepath.Ext(name))); byExt != "" {
-			t = byExt
-		}
+// sniffType decides a file's content type from its first bytes only: a
+// name is the client's word, and an empty or unrecognised file named .png
+// must not be served as an image.
+func sniffType(head []byte) string {
+	if len(head) == 0 {
+		return "application/octet-stream" // DetectContentType calls nothing text/plain
 	}
-	if mt, _, err := mime.ParseMediaType(t); err == nil && mt == "text/plain" {
+	t := http.DetectContentType(head)
+	mt, _, _ := mime.ParseMediaType(t)
+	switch {
+	case (mt == "text/plain" || mt == "text/xml") && isSVG(head):
+		return "image/svg+xml" // DetectContentType has no signature for SVG
+	case mt == "text/plain":
 		return "text/plain; charset=utf-8"
 	}
 	return t
+}
+
+// isSVG reports whether head opens an SVG document: <svg after any
+// whitespace, XML declaration, comments and doctype.
+func isSVG(head []byte) bool {
+	rest := bytes.TrimLeft(head, " \t\r\n\ufeff")
+	for {
+		var end []byte
+		switch {
+		case bytes.HasPrefix(rest, []byte("<?")):
+			end = []byte("?>")
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end = []byte("-->")
+		case bytes.HasPrefix(rest, []byte("<!")):
+			end = []byte(">")
+		default:
+			if len(rest) < 5 || !bytes.EqualFold(rest[:4], []byte("<svg")) {
+				return false
+			}
+			return strings.IndexByte(" \t\r\n>/", rest[4]) >= 0
+		}
+		i := bytes.Index(rest, end)
+		if i < 0 {
+			return false
+		}
+		rest = bytes.TrimLeft(rest[i+len(end):], " \t\r\n")
+	}
 }
 
 type limitedBuffer struct {

@@ -64,6 +64,8 @@ func TestAPI_UploadAndDownload(t *testing.T) {
 		{"SVG is a download", "logo.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), "image/svg+xml", "attachment"},
 		{"HTML named .png is sniffed as HTML", "evil.png", []byte("<html><script>alert(1)</script></html>"), "text/html; charset=utf-8", "attachment"},
 		{"unknown bytes are a download", "blob.bin", []byte{0, 1, 2, 3, 0xff, 0xfe}, "application/octet-stream", "attachment"},
+		{"an empty file named .png is no image", "empty.png", []byte{}, "application/octet-stream", "attachment"},
+		{"text named .html stays text", "words.html", []byte("just words"), "text/plain; charset=utf-8", "inline"},
 		{"a non-ASCII name survives", "résumé €.txt", []byte("cv"), "text/plain; charset=utf-8", "inline"},
 	}
 	for _, tt := range tests {
