@@ -44,6 +44,11 @@ type Service struct {
 	touched    sync.Map     // token id -> time.Time its last_used_at was written
 	// systemBotID caches the system bot's user id once it exists.
 	systemBotID atomic.Int64
+	// dummyHash, of a random password at the configured cost, is what a
+	// login naming no account is compared against.
+	dummyHash []byte
+	// comparePassword is bcrypt's comparison (tests observe it).
+	comparePassword func(hash, password []byte) error
 }
 
 // New returns a Service over db, whose core migrations must have run.
@@ -60,7 +65,18 @@ func New(db *DB, logger *slog.Logger, opts Options) *Service {
 	if opts.EventRetention == 0 {
 		opts.EventRetention = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, log: logger, opts: opts, Log: newLog(db), auth: newAuthCache()}
+	return &Service{db: db, log: logger, opts: opts, Log: newLog(db), auth: newAuthCache(),
+		dummyHash: newDummyHash(opts.BcryptCost), comparePassword: bcrypt.CompareHashAndPassword}
+}
+
+// newDummyHash hashes a random password at cost, once at start: comparing
+// against it takes as long as checking a real account's password.
+func newDummyHash(cost int) []byte {
+	hash, err := bcrypt.GenerateFromPassword([]byte(NewSecret("dummy")), cost)
+	if err != nil { // a cost out of bcrypt's range, which Signup refuses too
+		hash, _ = bcrypt.GenerateFromPassword([]byte(NewSecret("dummy")), bcrypt.DefaultCost)
+	}
+	return hash
 }
 
 // DB returns the shared database handles, for packages that keep their own tables.

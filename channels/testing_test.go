@@ -10,8 +10,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// newTestService opens a migrated database in a temp folder.
-func newTestService(t *testing.T) *Service {
+// newTestService opens a migrated database in a temp folder; tweak adjusts
+// the options first.
+func newTestService(t *testing.T, tweak ...func(*Options)) *Service {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := OpenDB(filepath.Join(dir, "parley.db"), "normal")
@@ -22,7 +23,11 @@ func newTestService(t *testing.T) *Service {
 	if err := db.Migrate(context.Background(), "channels", Migrations()); err != nil {
 		t.Fatal(err)
 	}
-	return New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{DataDir: dir, OpenSignup: true, BcryptCost: bcrypt.MinCost})
+	opts := Options{DataDir: dir, OpenSignup: true, BcryptCost: bcrypt.MinCost}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	return New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
 }
 
 // actor signs up a user and returns it as an authenticated caller.

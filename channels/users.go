@@ -20,10 +20,6 @@ var (
 	reservedUsernames = map[string]bool{"channel": true, "here": true, "everyone": true, "all": true, "me": true, SystemBotUsername: true}
 )
 
-// dummyHash is compared against when a login names no user, so that the
-// response time does not reveal which usernames exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("parley-dummy-password"), bcrypt.MinCost)
-
 const userColumns = `id, username, display_name, email, kind, is_admin, status_text, status_emoji, deactivated_at IS NOT NULL, dnd_until, created_at, updated_at`
 
 func scanUser(row interface{ Scan(...any) error }, u *User) error {
@@ -190,14 +186,19 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 	err := s.db.ReadRow(ctx,
 		`SELECT id, password_hash, deactivated_at IS NOT NULL FROM users WHERE username = ? AND kind = 'person'`,
 		strings.TrimSpace(strings.ToLower(username))).Scan(&id, &hash, &deactivated)
-	if errors.Is(err, sql.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return nil, "", newErr(ErrUnauthenticated, "invalid_credentials", "wrong username or password")
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, "", fmt.Errorf("look up user: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+	// No such person (bots and the system bot have no password either), or
+	// one without a password: compare against the dummy hash anyway, which
+	// has the configured cost, so that the answer takes as long as for a
+	// real account and does not tell which usernames exist.
+	known := err == nil && hash != ""
+	stored := []byte(hash)
+	if !known {
+		stored = s.dummyHash
+	}
+	if s.comparePassword(stored, []byte(password)) != nil || !known {
 		return nil, "", newErr(ErrUnauthenticated, "invalid_credentials", "wrong username or password")
 	}
 	if deactivated {
@@ -485,9 +486,16 @@ func (s *Service) Tokens(ctx context.Context, actor *Actor) ([]Token, error) {
 
 // DeleteToken revokes one of the actor's personal access tokens.
 func (s *Service) DeleteToken(ctx context.Context, actor *Actor, id int64) error {
-	defer s.revoked(0, id)
-	return s.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(`DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, id, actor.ID, TokenPersonal)
+	return s.revokeToken(ctx, `DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, id, actor.ID, TokenPersonal)
+}
+
+// revokeToken deletes the token row that del matches (its first argument is
+// the token id) and, only when a row was deleted, drops the token's cached
+// authentications and closes its connections: asking to revoke someone
+// else's token must not sign them out.
+func (s *Service) revokeToken(ctx context.Context, del string, id int64, args ...any) error {
+	err := s.db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(del, append([]any{id}, args...)...)
 		if err != nil {
 			return fmt.Errorf("delete token %d: %w", id, err)
 		}
@@ -496,6 +504,10 @@ func (s *Service) DeleteToken(ctx context.Context, actor *Actor, id int64) error
 		}
 		return nil
 	})
+	if err == nil {
+		s.revoked(0, id)
+	}
+	return err
 }
 
 // CreateInvite makes a one-time sign-up code (admins only).
