@@ -311,10 +311,8 @@ func (o *Outgoing) Create(ctx context.Context, actor *channels.Actor, in Subscri
 		return nil, "", err
 	}
 	s.secret, s.Token, s.createdSeq = channels.NewSecret("pws_"), channels.NewSecret("")[:26], head
-	if s.Format == FormatEvent {
-		if err := o.verifyURL(ctx, s); err != nil {
-			return nil, "", err
-		}
+	if err := o.checkDestination(ctx, s); err != nil {
+		return nil, "", err
 	}
 	chans, types, words := jsonOf(s.ChannelIDs), jsonOf(s.EventTypes), jsonOf(s.TriggerWords)
 	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
@@ -403,8 +401,8 @@ func (o *Outgoing) Update(ctx context.Context, actor *channels.Actor, id int64, 
 	if err := o.apply(ctx, actor, s, p); err != nil {
 		return nil, err
 	}
-	if s.Format == FormatEvent && (s.URL != oldURL || oldFormat != FormatEvent) {
-		if err := o.verifyURL(ctx, s); err != nil {
+	if s.URL != oldURL || s.Format != oldFormat {
+		if err := o.checkDestination(ctx, s); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,19 @@ import (
 	"github.com/parley-chat/parley/channels"
 )
 
+// checkDestination refuses a subscription whose URL the SSRF guard would
+// refuse: an event-format URL must also answer the url_verification
+// challenge; a slack-format URL is checked without a request.
+func (o *Outgoing) checkDestination(ctx context.Context, s *Subscription) error {
+	if s.Format == FormatEvent {
+		return o.verifyURL(ctx, s)
+	}
+	if err := o.sender.CheckURL(ctx, s.URL, true); err != nil {
+		return channels.Invalid("url_not_allowed", "url", "the URL's address is not allowed: %v", err)
+	}
+	return nil
+}
+
 // verifyURL runs Slack's url_verification handshake against an event-format
 // subscription's URL: a signed {"token","challenge","type":"url_verification"}
 // that the receiver must answer 2xx with the challenge (as plain text, JSON

@@ -12,9 +12,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -40,6 +40,7 @@ type SenderOptions struct {
 // not get through.
 type Sender struct {
 	client   *http.Client
+	resolver *net.Resolver
 	prefixes []netip.Prefix
 	hosts    map[string]bool
 }
@@ -83,12 +84,12 @@ func NewSender(opts SenderOptions) (*Sender, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	resolver := opts.Resolver
-	if resolver == nil {
-		resolver = net.DefaultResolver
+	s.resolver = opts.Resolver
+	if s.resolver == nil {
+		s.resolver = net.DefaultResolver
 	}
-	guarded := &net.Dialer{Timeout: opts.Timeout, Resolver: resolver, Control: s.control}
-	open := &net.Dialer{Timeout: opts.Timeout, Resolver: resolver}
+	guarded := &net.Dialer{Timeout: opts.Timeout, Resolver: s.resolver, Control: s.control}
+	open := &net.Dialer{Timeout: opts.Timeout, Resolver: s.resolver}
 	transport := &http.Transport{
 		// No proxy from the environment: a proxy would connect for us and
 		// the guard would only ever see the proxy's address.
@@ -117,8 +118,16 @@ func NewSender(opts SenderOptions) (*Sender, error) {
 			if len(via) > MaxRedirects {
 				return errTooManyRedirects
 			}
-			// Forbidden targets are refused by the dialer; a redirect never
-			// carries the signature to another host either way.
+			if _, err := s.checkHost(req.URL.Hostname()); err != nil {
+				return err
+			}
+			// The signature is the receiver's credential: it does not
+			// follow a redirect to another host.
+			if !sameHost(req.URL, via[0].URL) {
+				for _, h := range signatureHeaders {
+					req.Header.Del(h)
+				}
+			}
 			return nil
 		},
 	}
@@ -127,69 +136,16 @@ func NewSender(opts SenderOptions) (*Sender, error) {
 
 var errTooManyRedirects = errors.New("too many redirects")
 
+// signatureHeaders are the headers that sign a request for its receiver.
+var signatureHeaders = []string{"X-Parley-Signature", "X-Parley-Request-Timestamp", "X-Slack-Signature", "X-Slack-Request-Timestamp"}
+
+// sameHost compares the host and port of two URLs as a browser would.
+func sameHost(a, b *url.URL) bool {
+	return strings.EqualFold(strings.TrimRight(a.Hostname(), "."), strings.TrimRight(b.Hostname(), ".")) && a.Port() == b.Port()
+}
+
 // Close drops the sender's idle keep-alive connections.
 func (s *Sender) Close() { s.client.CloseIdleConnections() }
-
-// control runs after name resolution, just before connect: address is the
-// IP that is about to be dialled.
-func (s *Sender) control(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
-	}
-	if !s.Allowed(ap.Addr()) {
-		return fmt.Errorf("%w: %s", ErrForbiddenAddress, ap.Addr())
-	}
-	return nil
-}
-
-// forbidden are the ranges the guard refuses by default.
-var forbidden = func() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8",       // unspecified, "this network"
-		"10.0.0.0/8",      // RFC 1918
-		"100.64.0.0/10",   // CGNAT
-		"127.0.0.0/8",     // loopback
-		"169.254.0.0/16",  // link-local, includes 169.254.169.254 (metadata)
-		"172.16.0.0/12",   // RFC 1918
-		"192.0.0.0/24",    // IETF protocol assignments
-		"192.168.0.0/16",  // RFC 1918
-		"198.18.0.0/15",   // benchmarking
-		"224.0.0.0/4",     // multicast
-		"240.0.0.0/4",     // reserved, broadcast
-		"::/128",          // unspecified
-		"::1/128",         // loopback
-		"64:ff9b::/96",    // NAT64 (could reach any IPv4 address)
-		"fc00::/7",        // unique-local, includes fd00:ec2::254 (metadata)
-		"fe80::/10",       // link-local
-		"ff00::/8",        // multicast
-		"2001:db8::/32",   // documentation
-		"100::/64",        // discard
-		"2002::/16",       // 6to4, embeds any IPv4 address
-		"fec0::/10",       // site-local (deprecated)
-		"198.51.100.0/24", // documentation
-	} {
-		out = append(out, netip.MustParsePrefix(s))
-	}
-	return out
-}()
-
-// Allowed reports whether the guard lets a connection to ip through.
-func (s *Sender) Allowed(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	for _, p := range s.prefixes {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	for _, p := range forbidden {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
-}
 
 // Sign returns the v0 signature of body at ts: "v0=" + hex HMAC-SHA256 of
 // "v0:{ts}:{body}" keyed with secret, as Slack signs its requests.
@@ -284,6 +240,9 @@ func (s *Sender) Send(ctx context.Context, in Request) Result {
 	}
 	if err != nil {
 		return Result{Err: fmt.Errorf("build request: %w", err), Reason: "unknown_error"}
+	}
+	if _, err := s.checkHost(req.URL.Hostname()); err != nil {
+		return Result{Err: err, Reason: errorReason(err)}
 	}
 	for k, vs := range in.Header {
 		for _, v := range vs {
