@@ -287,6 +287,60 @@ func TestCLI_ConfigPrintsEveryFlag(t *testing.T) {
 	}
 }
 
+func TestCLI_ConfigColumnsAlign(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{name: "defaults"},
+		{name: "a long value and a masked secret", args: []string{"--meili-key", "s3cret",
+			"--public-url", "https://chat.example.com", "--trusted-proxies", "10.0.0.0/8,192.168.0.0/16"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cliClearEnv(t)
+			res := cliExec(t, "", append([]string{"config"}, tt.args...)...)
+			if res.err != nil {
+				t.Fatalf("config: %v\n%s", res.err, res.stderr)
+			}
+			out := res.stdout
+			if !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
+				t.Errorf("output does not end in exactly one newline: %q", out[max(0, len(out)-40):])
+			}
+			envCol, valueCol := -1, -1
+			for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+				if strings.TrimRight(line, " \t") != line {
+					t.Errorf("line %q ends in blanks", line)
+				}
+				fields := strings.Fields(line)
+				if len(fields) < 2 || len(fields) > 3 {
+					t.Fatalf("line %q: want NAME ENV [VALUE]", line)
+				}
+				env := strings.Index(line, fields[1])
+				if envCol == -1 {
+					envCol = env
+				}
+				if env != envCol || env < len(fields[0])+2 {
+					t.Errorf("line %q: environment column at %d, want %d, two blanks after the widest name", line, env, envCol)
+				}
+				if len(fields) < 3 {
+					continue
+				}
+				value := env + len(fields[1]) + strings.Index(line[env+len(fields[1]):], fields[2])
+				if valueCol == -1 {
+					valueCol = value
+				}
+				if value != valueCol {
+					t.Errorf("line %q: value column at %d, want %d", line, value, valueCol)
+				}
+			}
+			if strings.Contains(out, "s3cret") {
+				t.Error("config printed the Meilisearch key")
+			}
+		})
+	}
+}
+
 func TestCLI_ConfigPrecedence(t *testing.T) {
 	tests := []struct {
 		name string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -263,15 +265,30 @@ func (c *Config) validate() error {
 	return errors.Join(errs...)
 }
 
-// print writes the effective configuration, one setting a line.
-func (c *Config) print(w io.Writer, fs *flag.FlagSet) {
+// print writes the effective configuration, one setting a line in aligned
+// columns: flag, environment variable, value.
+func (c *Config) print(w io.Writer, fs *flag.FlagSet) error {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fs.VisitAll(func(f *flag.Flag) {
 		value := f.Value.String()
 		if f.Name == "meili-key" && value != "" {
 			value = "(set)" // a secret: never printed
 		}
-		fmt.Fprintf(w, "%-18s %-26s %s\n", f.Name, envName(f.Name), value)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, envName(f.Name), value)
 	})
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("print configuration: %w", err)
+	}
+	// An empty value leaves its line ending in the padding of the column before.
+	var out strings.Builder
+	for line := range strings.Lines(buf.String()) {
+		out.WriteString(strings.TrimRight(line, " \n") + "\n")
+	}
+	if _, err := io.WriteString(w, out.String()); err != nil {
+		return fmt.Errorf("print configuration: %w", err)
+	}
+	return nil
 }
 
 // trustedProxies splits the trusted-proxies setting.

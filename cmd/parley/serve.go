@@ -116,8 +116,7 @@ func configCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg.print(stdout, fs)
-	return nil
+	return cfg.print(stdout, fs)
 }
 
 func userCreateCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
