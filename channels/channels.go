@@ -187,14 +187,40 @@ func insertMember(tx *Tx, channelID, userID int64) error {
 	return nil
 }
 
-const selectMyChannels = `SELECT ` + channelColumns + `, m.last_read_id,
+// readStateColumns are member m's last read id, unread and mention counts
+// in channel c.
+const readStateColumns = `m.last_read_id,
 	(SELECT COUNT(*) FROM messages x WHERE x.channel_id = c.id AND x.thread_id IS NULL AND x.id > m.last_read_id
 		AND x.deleted_at IS NULL AND x.user_id != m.user_id),
 	(SELECT COUNT(DISTINCT n.message_id) FROM mentions n JOIN messages x ON x.id = n.message_id
 		WHERE n.channel_id = c.id AND n.message_id > m.last_read_id AND (n.user_id = m.user_id OR n.user_id IS NULL)
-		AND x.user_id != m.user_id AND x.deleted_at IS NULL)
+		AND x.user_id != m.user_id AND x.deleted_at IS NULL)`
+
+const selectMyChannels = `SELECT ` + channelColumns + `, ` + readStateColumns + `
 FROM members m JOIN channels c ON c.id = m.channel_id
 WHERE m.user_id = ? ORDER BY c.id`
+
+// ChannelWithReadState is Channel with the actor's read position, unread
+// and mention counts, as the actor's channel list has them (all 0 when the
+// actor is not a member). Channel leaves them out: counting costs a scan of
+// the unread messages, which only a reader needs.
+func (s *Service) ChannelWithReadState(ctx context.Context, actor *Actor, id int64) (*Channel, error) {
+	c, err := s.Channel(ctx, actor, id)
+	if err != nil || !c.IsMember {
+		return c, err
+	}
+	err = s.db.ReadRow(ctx, `SELECT `+readStateColumns+` FROM members m JOIN channels c ON c.id = m.channel_id
+		WHERE m.channel_id = ? AND m.user_id = ?`, id, actor.ID).Scan(&c.LastReadID, &c.UnreadCount, &c.MentionCount)
+	if errors.Is(err, sql.ErrNoRows) { // left since Channel read it
+		c.IsMember = false
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state of channel %d: %w", id, err)
+	}
+	return c, nil
+}
+
 
 // Channels lists the actor's channels and conversations with their unread
 // and mention counts.

@@ -47,7 +47,7 @@ func (h *Handler) getChannel(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ch, err := h.svc.Channel(c.Request.Context(), ActorFrom(c), id)
+	ch, err := h.svc.ChannelWithReadState(c.Request.Context(), ActorFrom(c), id)
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,8 @@ type Channel struct {
 	IsMember    bool    `json:"is_member"`
 	UserIDs     []int64 `json:"user_ids,omitempty"`
 
-	// Read state of the caller; set in the caller's channel list.
+	// Read state of the caller; set in the caller's channel list and by
+	// ChannelWithReadState, 0 elsewhere.
 	LastReadID   int64 `json:"last_read_id"`
 	UnreadCount  int   `json:"unread_count"`
 	MentionCount int   `json:"mention_count"`

@@ -137,6 +137,90 @@ func TestAPI_UnreadAndMentionCounts(t *testing.T) {
 	})
 }
 
+func TestAPI_GetChannelReadState(t *testing.T) {
+	ts := newTestServer(t)
+	ada := ts.signup("ada")
+	bob := ts.signup("bob")
+	carol := ts.signup("carol")
+	ch := ada.createChannel("general", false)
+	bob.join(ch.ID)
+	dm := ada.openDM(bob.User.ID)
+
+	type state struct {
+		lastRead         int64
+		unread, mentions int
+	}
+	// get reads one channel the way GET /channels/{id} answers it.
+	get := func(c *client, id int64) state {
+		t.Helper()
+		var got channels.Channel
+		c.mustJSON(http.StatusOK, "GET", channelPath(id, ""), nil, &got)
+		return state{got.LastReadID, got.UnreadCount, got.MentionCount}
+	}
+	// listed reads the same channel from the caller's channel list.
+	listed := func(c *client, id int64) state {
+		t.Helper()
+		got, ok := c.myChannels()[id]
+		if !ok {
+			t.Fatalf("%s's list lacks channel %d", c.User.Username, id)
+		}
+		return state{got.LastReadID, got.UnreadCount, got.MentionCount}
+	}
+	read := func(c *client, id, messageID int64) {
+		t.Helper()
+		c.mustJSON(http.StatusNoContent, "POST", channelPath(id, "/read"), map[string]any{"message_id": messageID}, nil)
+	}
+
+	var m1, m2, d2 channels.Message
+	steps := []struct {
+		name   string
+		do     func()
+		reader *client
+		id     int64
+		want   func() state
+	}{
+		{name: "nothing posted", do: func() {}, reader: ada, id: ch.ID, want: func() state { return state{} }},
+		{name: "posts and mentions by others", reader: ada, id: ch.ID,
+			do: func() {
+				m1 = bob.post(ch.ID, "hello", 0)
+				m2 = bob.post(ch.ID, "@ada have a look", 0)
+				bob.post(ch.ID, "@here standup", 0)
+				ada.post(ch.ID, "my own words", 0)
+			},
+			want: func() state { return state{0, 3, 2} }},
+		{name: "a mark-read moves all three", reader: ada, id: ch.ID,
+			do:   func() { read(ada, ch.ID, m2.ID) },
+			want: func() state { return state{m2.ID, 1, 1} }},
+		{name: "the poster's own view", reader: bob, id: ch.ID,
+			do:   func() { read(bob, ch.ID, m1.ID) },
+			want: func() state { return state{m1.ID, 1, 0} }},
+		{name: "a DM", reader: bob, id: dm.ID,
+			do:   func() { ada.post(dm.ID, "psst @bob", 0); d2 = ada.post(dm.ID, "still there?", 0) },
+			want: func() state { return state{0, 2, 1} }},
+		{name: "a DM read to its end", reader: bob, id: dm.ID,
+			do:   func() { read(bob, dm.ID, d2.ID) },
+			want: func() state { return state{d2.ID, 0, 0} }},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			st.do()
+			got, list := get(st.reader, st.id), listed(st.reader, st.id)
+			if got != list {
+				t.Errorf("GET /channels/%d = %+v, the channel list has %+v", st.id, got, list)
+			}
+			if want := st.want(); got != want {
+				t.Errorf("GET /channels/%d = %+v, want %+v", st.id, got, want)
+			}
+		})
+	}
+
+	t.Run("a non-member reading a public channel gets no read state", func(t *testing.T) {
+		if got := get(carol, ch.ID); got != (state{}) {
+			t.Errorf("carol's GET = %+v, want zeros", got)
+		}
+	})
+}
+
 func TestAPI_BrowseChannels(t *testing.T) {
 	ts := newTestServer(t)
 	ada := ts.signup("ada")
