@@ -221,7 +221,6 @@ func (s *Service) ChannelWithReadState(ctx context.Context, actor *Actor, id int
 	return c, nil
 }
 
-
 // Channels lists the actor's channels and conversations with their unread
 // and mention counts.
 func (s *Service) Channels(ctx context.Context, actor *Actor) ([]Channel, error) {
