@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -248,6 +249,28 @@ func (c *Commands) away(ctx context.Context, inv *Invocation) error {
 }
 
 // maxDND is the longest /dnd accepts.
+// Errors of parseDND. errDNDSyntax means the usage should be shown.
+var (
+	errDNDSyntax  = errors.New("unrecognised duration")
+	errDNDTooLong = errors.New("do not disturb lasts at most 7 days")
+)
+
+// parseDND reads /dnd's duration: an hour when empty, else from a minute
+// to maxDND.
+func parseDND(text string) (time.Duration, error) {
+	if text == "" {
+		return time.Hour, nil
+	}
+	d, ok := parseDuration(text)
+	switch {
+	case !ok || d < time.Minute:
+		return 0, errDNDSyntax
+	case d > maxDND:
+		return 0, errDNDTooLong
+	}
+	return d, nil
+}
+
 const maxDND = 7 * 24 * time.Hour
 
 func (c *Commands) dnd(ctx context.Context, inv *Invocation) error {
@@ -258,12 +281,13 @@ func (c *Commands) dnd(ctx context.Context, inv *Invocation) error {
 		inv.reply("Do not disturb is off.")
 		return nil
 	}
-	d := time.Hour
-	if inv.Text != "" {
-		var ok bool
-		if d, ok = parseDuration(inv.Text); !ok || d <= 0 || d > maxDND {
-			return c.usage(inv)
-		}
+	d, err := parseDND(inv.Text)
+	switch {
+	case errors.Is(err, errDNDSyntax):
+		return c.usage(inv)
+	case err != nil:
+		inv.fail("invalid_arguments", "/dnd: %s.", err)
+		return nil
 	}
 	until := time.Now().Add(d)
 	if _, err := c.svc.SetDND(ctx, inv.Actor, until.UnixMilli()); err != nil {
@@ -308,31 +332,57 @@ func (c *Commands) search(ctx context.Context, inv *Invocation) error {
 }
 
 // parseDuration reads "90", "90m", "2h", "1h30m", "45 minutes", "2 hours",
-// "1 day"; a bare number is minutes.
+// "1 day"; a bare number is minutes. Words may be split by any white
+// space. A number too large for a Duration gives the largest one (callers
+// refuse it as too far ahead), never a wrapped-around value.
 func parseDuration(s string) (time.Duration, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if n, err := strconv.Atoi(s); err == nil {
-		return time.Duration(n) * time.Minute, true
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return d, true
-	}
-	num, unit, ok := strings.Cut(s, " ")
-	n, err := strconv.Atoi(num)
-	if !ok || err != nil {
-		return 0, false
-	}
-	switch strings.TrimSuffix(strings.TrimSpace(unit), "s") {
-	case "min", "minute":
-		return time.Duration(n) * time.Minute, true
-	case "hour", "hr":
-		return time.Duration(n) * time.Hour, true
-	case "day":
-		return time.Duration(n) * 24 * time.Hour, true
-	case "week":
-		return time.Duration(n) * 7 * 24 * time.Hour, true
+	f := strings.Fields(strings.ToLower(s))
+	switch len(f) {
+	case 1:
+		if n, ok := parseCount(f[0]); ok {
+			return scaleDuration(n, time.Minute), true
+		}
+		d, err := time.ParseDuration(f[0])
+		return d, err == nil
+	case 2:
+		n, ok := parseCount(f[0])
+		if !ok {
+			return 0, false
+		}
+		switch strings.TrimSuffix(f[1], "s") {
+		case "min", "minute":
+			return scaleDuration(n, time.Minute), true
+		case "hour", "hr":
+			return scaleDuration(n, time.Hour), true
+		case "day":
+			return scaleDuration(n, 24*time.Hour), true
+		case "week":
+			return scaleDuration(n, 7*24*time.Hour), true
+		}
 	}
 	return 0, false
+}
+
+// parseCount reads a count of units: ASCII digits only (no sign, no
+// spaces); one too large for an int64 is math.MaxInt64.
+func parseCount(s string) (int64, bool) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil { // only out of range is left
+		return math.MaxInt64, true
+	}
+	return n, true
+}
+
+// scaleDuration is n units (n ≥ 0), or the largest Duration when that
+// does not fit: time.Duration(n) * unit would wrap around to a small value.
+func scaleDuration(n int64, unit time.Duration) time.Duration {
+	if n > math.MaxInt64/int64(unit) {
+		return math.MaxInt64
+	}
+	return time.Duration(n) * unit
 }
 
 // mentionRef reads the id or name out of "@name", "name", "<@U12>",

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/channels"
@@ -115,30 +116,31 @@ func parseWhen(s string, now time.Time) (time.Time, string, error) {
 	return due, strings.TrimSpace(rest), nil
 }
 
-// cutWord splits off the first space-separated word of s.
+// cutWord splits off the first word of s; any Unicode white space
+// separates words ("in 5\f call mom" has no unit).
 func cutWord(s string) (word, rest string) {
-	s = strings.TrimLeft(s, " \t\r\n")
-	i := strings.IndexAny(s, " \t\r\n")
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	i := strings.IndexFunc(s, unicode.IsSpace)
 	if i < 0 {
 		return s, ""
 	}
-	return s[:i], strings.TrimLeft(s[i:], " \t\r\n")
+	return s[:i], strings.TrimLeftFunc(s[i:], unicode.IsSpace)
 }
 
-// cutDuration reads "<n> <unit>" or a one-word duration off s.
+// cutDuration reads "<n> <unit>" or a one-word duration off s. A count too
+// large for a Duration reads as the largest one, which parseWhen refuses
+// as too far ahead.
 func cutDuration(s string) (time.Duration, string, bool) {
 	num, r1 := cutWord(s)
 	unit, r2 := cutWord(r1)
-	n, err := strconv.Atoi(num)
-	if err == nil {
+	if n, ok := parseCount(num); ok {
 		// A number needs a unit: "in 5 call mom" is no time.
 		var d time.Duration
 		switch strings.ToLower(unit) {
 		case "s", "sec", "secs", "second", "seconds":
-			d = time.Duration(n) * time.Second
+			d = scaleDuration(n, time.Second)
 		default:
-			var ok bool
-			if d, ok = parseDuration(num + " " + unit); !ok {
+			if d, ok = parseDuration(num + " " + unit); !ok || unit == "" {
 				return 0, "", false
 			}
 		}

@@ -6,15 +6,14 @@ import (
 	"time"
 )
 
-func TestParseWhen(t *testing.T) {
-	now := time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
+// parseWhenNow is the "now" of parseWhenTests.
+var parseWhenNow = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
+
+// parseWhenTests are parseWhen's cases; they also seed FuzzParseWhen.
+var parseWhenTests = func() []parseWhenCase {
+	now := parseWhenNow
 	at := func(y int, mo time.Month, d, h, m, s int) time.Time { return time.Date(y, mo, d, h, m, s, 0, time.UTC) }
-	tests := []struct {
-		in       string
-		want     time.Time
-		wantWhat string
-		wantErr  error
-	}{
+	return []parseWhenCase{
 		{in: "in 5 minutes ship it", want: now.Add(5 * time.Minute), wantWhat: "ship it"},
 		{in: "in 2 hours call  mom ", want: now.Add(2 * time.Hour), wantWhat: "call  mom"},
 		{in: "in 1 day renew", want: now.Add(24 * time.Hour), wantWhat: "renew"},
@@ -60,8 +59,32 @@ func TestParseWhen(t *testing.T) {
 		{in: "on 2020-01-01 x", wantErr: errWhenPast},
 		{in: "in 400 days x", wantErr: errWhenTooFar},
 		{in: "2027-11-21 14:01 x", wantErr: errWhenTooFar},
+		// Counts too large for a Duration once wrapped around to "now".
+		{in: "in 18446744074 seconds x", wantErr: errWhenTooFar},
+		{in: "in 99999999999999999999 seconds x", wantErr: errWhenTooFar},
+		{in: "in 153722867281 minutes x", wantErr: errWhenTooFar},
+		{in: "in 9223372036854775807 weeks x", wantErr: errWhenTooFar},
+		{in: "in 2562047h x", wantErr: errWhenTooFar},
+		{in: "in 2562048h x", wantErr: errWhenSyntax}, // time.ParseDuration refuses it
+		// Any white space separates words; a number still needs a unit.
+		{in: "in 5\f call mom", wantErr: errWhenSyntax},
+		{in: "in 5\u00a0call mom", wantErr: errWhenSyntax},
+		{in: "in 5\fminutes call\u2003mom", want: now.Add(5 * time.Minute), wantWhat: "call\u2003mom"},
+		{in: "in +5 minutes x", wantErr: errWhenSyntax},
+		{in: "in 5 x", wantErr: errWhenSyntax},
 	}
-	for _, tt := range tests {
+}()
+
+type parseWhenCase struct {
+	in       string
+	want     time.Time
+	wantWhat string
+	wantErr  error
+}
+
+func TestParseWhen(t *testing.T) {
+	now := parseWhenNow
+	for _, tt := range parseWhenTests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, what, err := parseWhen(tt.in, now)
 			if tt.wantErr != nil {

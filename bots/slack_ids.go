@@ -58,13 +58,39 @@ func formatTS(secs, frac int64) string { return fmt.Sprintf("%d.%06d", secs, fra
 // messages): seconds and microseconds.
 func millisTS(ms int64) string { return formatTS(ms/1000, ms%1000*1000) }
 
+// maxTSSeconds bounds the seconds of a ts: the last second of year 9999,
+// beyond any message, and small enough that its milliseconds fit an int64.
+const maxTSSeconds = 253402300799
+
+// splitTS reads a ts, SECONDS[.FRACTION] in ASCII digits (no sign,
+// exponent, NaN or infinity), with SECONDS at most maxTSSeconds. frac is
+// the digits after the dot ("" without one).
+func splitTS(ts string) (secs int64, frac string, ok bool) {
+	whole, frac, _ := strings.Cut(ts, ".")
+	if !isDigits(whole) || frac != "" && !isDigits(frac) {
+		return 0, "", false
+	}
+	secs, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || secs > maxTSSeconds {
+		return 0, "", false
+	}
+	return secs, frac, true
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // parseTS returns the message id of a ts ("1700000000.000042" → 42).
 func parseTS(ts string) (int64, bool) {
-	secs, frac, ok := strings.Cut(ts, ".")
-	if !ok || secs == "" || frac == "" {
-		return 0, false
-	}
-	if _, err := strconv.ParseUint(secs, 10, 64); err != nil {
+	_, frac, ok := splitTS(ts)
+	if !ok || frac == "" {
 		return 0, false
 	}
 	id, err := strconv.ParseInt(frac, 10, 64)
@@ -83,15 +109,18 @@ type tsBound struct {
 	millis int64
 }
 
+// parseBound reads latest or oldest: empty (no bound) or a ts, whose
+// fraction's first three digits are the milliseconds.
 func parseBound(s string) (tsBound, bool) {
 	if s == "" {
 		return tsBound{}, true
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 {
+	secs, frac, ok := splitTS(s)
+	if !ok {
 		return tsBound{}, false
 	}
-	b := tsBound{set: true, millis: int64(f * 1000)}
+	ms, _ := strconv.ParseInt((frac + "000")[:3], 10, 64)
+	b := tsBound{set: true, millis: secs*1000 + ms}
 	b.id, _ = parseTS(s)
 	return b, true
 }

@@ -9,26 +9,76 @@ import (
 	"github.com/parley-chat/parley/channels"
 )
 
+// parseTSTests are parseTS's cases; they also seed FuzzParseTS.
+var parseTSTests = []struct {
+	ts string
+	id int64
+	ok bool
+}{
+	{"1700000000.000042", 42, true},
+	{"1700000000.1234567", 1234567, true},
+	{"0.000001", 1, true},
+	{"253402300799.000001", 1, true},
+	{"1700000000.000000", 0, false},
+	{"1700000000", 0, false},
+	{"1700000000.", 0, false},
+	{".000042", 0, false},
+	{"x.000042", 0, false},
+	{"1700000000.-1", 0, false},
+	{"1700000000.+42", 0, false},
+	{"+1700000000.000042", 0, false},
+	{" 1700000000.000042", 0, false},
+	{"1700000000.000042.1", 0, false},
+	{"253402300800.000001", 0, false},
+	{"1700000000.99999999999999999999", 0, false},
+	{"", 0, false},
+}
+
+// parseBoundTests are parseBound's cases; they also seed FuzzParseBound.
+var parseBoundTests = []struct {
+	in         string
+	ok, set    bool
+	millis, id int64
+}{
+	{"", true, false, 0, 0},
+	{"0", true, true, 0, 0},
+	{"1700000000", true, true, 1_700_000_000_000, 0},
+	{"1700000000.", true, true, 1_700_000_000_000, 0},
+	{"1700000000.5", true, true, 1_700_000_000_500, 5},
+	{"1700000000.999999", true, true, 1_700_000_000_999, 999999},
+	{"1700000000.000042", true, true, 1_700_000_000_000, 42},
+	{"253402300799.999", true, true, 253_402_300_799_999, 999},
+	{"NaN", false, false, 0, 0},
+	{"nan", false, false, 0, 0},
+	{"Inf", false, false, 0, 0},
+	{"+Inf", false, false, 0, 0},
+	{"1e16", false, false, 0, 0},
+	{"1.7e9", false, false, 0, 0},
+	{"0x10", false, false, 0, 0},
+	{"-1", false, false, 0, 0},
+	{"+1700000000", false, false, 0, 0},
+	{".5", false, false, 0, 0},
+	{"10000000000000000", false, false, 0, 0},
+	{"253402300800", false, false, 0, 0},
+	{"1_700_000_000", false, false, 0, 0},
+	{"now", false, false, 0, 0},
+}
+
+func TestSlackIDs_Bound(t *testing.T) {
+	for _, tt := range parseBoundTests {
+		b, ok := parseBound(tt.in)
+		if ok != tt.ok || b.set != tt.set || b.millis != tt.millis || b.id != tt.id {
+			t.Errorf("parseBound(%q) = %+v, %v; want set %v millis %d id %d, %v", tt.in, b, ok, tt.set, tt.millis, tt.id, tt.ok)
+		}
+	}
+}
+
 func TestSlackIDs_TS(t *testing.T) {
 	m := &channels.Message{ID: 42, CreatedAt: 1_700_000_000_123}
 	if ts := messageTS(m); ts != "1700000000.000042" {
 		t.Fatalf("messageTS = %q", ts)
 	}
-	tests := []struct {
-		ts string
-		id int64
-		ok bool
-	}{
-		{"1700000000.000042", 42, true},
-		{"1700000000.1234567", 1234567, true},
-		{"1700000000.000000", 0, false},
-		{"1700000000", 0, false},
-		{".000042", 0, false},
-		{"x.000042", 0, false},
-		{"1700000000.-1", 0, false},
-		{"", 0, false},
-	}
-	for _, tt := range tests {
+	for _, tt := range parseTSTests {
 		id, ok := parseTS(tt.ts)
 		if id != tt.id || ok != tt.ok {
 			t.Errorf("parseTS(%q) = %d, %v; want %d, %v", tt.ts, id, ok, tt.id, tt.ok)

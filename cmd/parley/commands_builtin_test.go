@@ -358,8 +358,13 @@ func TestCommands_BuiltinsProfile(t *testing.T) {
 		if u := ana.me(); u.DNDUntil != nil {
 			t.Fatalf("dnd_until = %d after /dnd off", *u.DNDUntil)
 		}
-		ana.commandFails(gen.ID, "/dnd forever", "invalid_arguments")
-		ana.commandFails(gen.ID, "/dnd 30d", "invalid_arguments")
+		// Out of range (once wrapped around to "on for 0s") or malformed.
+		for _, bad := range []string{"forever", "30d", "8 days", "153722867281", "99999999999999999999", "-5", "30s", "5\f call"} {
+			ana.commandFails(gen.ID, "/dnd "+bad, "invalid_arguments")
+		}
+		if u := ana.me(); u.DNDUntil != nil {
+			t.Fatalf("dnd_until = %d after refused /dnd commands", *u.DNDUntil)
+		}
 	})
 
 	t.Run("/away toggles", func(t *testing.T) {

@@ -240,6 +240,14 @@ func TestSlackAPI_Messages(t *testing.T) {
 		}
 		_, err = api.GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: busy.ID, Cursor: "%%%"})
 		slackErr(t, err, "invalid_cursor")
+		// Bounds are SECONDS[.FRACTION] in digits, up to year 9999: no NaN,
+		// exponent or sign, which once became a garbage millisecond count.
+		for _, bad := range []string{"NaN", "1e16", "Inf", "-1", "1.7e9", "10000000000000000"} {
+			_, err = api.GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: busy.ID, Latest: bad})
+			slackErr(t, err, "invalid_ts_latest")
+			_, err = api.GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: busy.ID, Oldest: bad})
+			slackErr(t, err, "invalid_ts_oldest")
+		}
 	})
 
 	t.Run("ephemeral messages reach only their user's WebSocket", func(t *testing.T) {
