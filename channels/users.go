@@ -57,9 +57,11 @@ func validateNewUser(in *SignupInput) error {
 	if utf8.RuneCountInString(in.DisplayName) > 80 {
 		return Invalid("invalid_display_name", "display_name", "display name is longer than 80 characters")
 	}
-	if in.Email != "" && (len(in.Email) > 254 || !strings.Contains(in.Email, "@")) {
-		return Invalid("invalid_email", "email", "email is not an address")
+	email, err := normalizeEmail(in.Email)
+	if err != nil {
+		return err
 	}
+	in.Email = email
 	return nil
 }
 
@@ -132,6 +134,9 @@ func useInvite(tx *Tx, code string) error {
 }
 
 func insertUser(tx *Tx, in SignupInput, hash []byte, admin bool) (int64, error) {
+	if err := checkEmailFree(tx, in.Email, 0); err != nil {
+		return 0, err
+	}
 	now := nowMillis()
 	res, err := tx.Exec(`INSERT INTO users (username, display_name, email, password_hash, kind, is_admin, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 'person', ?, ?, ?)`, in.Username, in.DisplayName, in.Email, string(hash), admin, now, now)
@@ -338,11 +343,23 @@ type ProfilePatch struct {
 	DisplayName *string `json:"display_name"`
 	StatusText  *string `json:"status_text"`
 	StatusEmoji *string `json:"status_emoji"`
+	// Email is a person's address ("" removes it), unique among users.
+	Email *string `json:"email"`
 }
 
-// UpdateProfile changes the actor's display name and status.
+// UpdateProfile changes the actor's display name, status and e-mail address.
 func (s *Service) UpdateProfile(ctx context.Context, actor *Actor, p ProfilePatch) (*User, error) {
 	u := actor.User
+	if p.Email != nil {
+		email, err := normalizeEmail(*p.Email)
+		if err != nil {
+			return nil, err
+		}
+		if email != "" && u.Kind == KindBot {
+			return nil, Invalid("invalid_email", "email", "a bot has no e-mail address")
+		}
+		u.Email = email
+	}
 	if p.DisplayName != nil {
 		if utf8.RuneCountInString(*p.DisplayName) > 80 {
 			return nil, Invalid("invalid_display_name", "display_name", "display name is longer than 80 characters")
@@ -367,6 +384,14 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *Actor, p ProfilePatc
 	}
 	u.UpdatedAt = nowMillis()
 	err := s.db.Write(ctx, func(tx *Tx) error {
+		if p.Email != nil {
+			if err := checkEmailFree(tx, u.Email, u.ID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`UPDATE users SET email = ? WHERE id = ?`, u.Email, u.ID); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(`UPDATE users SET display_name = ?, status_text = ?, status_emoji = ?, updated_at = ? WHERE id = ?`,
 			u.DisplayName, u.StatusText, u.StatusEmoji, u.UpdatedAt, u.ID); err != nil {
 			return err
