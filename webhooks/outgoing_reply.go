@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -22,9 +23,10 @@ type slackReply struct {
 }
 
 // postReply posts a receiver's JSON answer into the channel of the message
-// that triggered it: as the subscription's bot (or, without one, its
-// creator), marked from_webhook so it triggers no subscription without
-// include_bot_messages; response_type "comment" replies in the thread.
+// that triggered it: as the subscription's bot or, without one, as its
+// creator under the reply's or the subscription's name; marked from_webhook
+// so it triggers no subscription without include_bot_messages;
+// response_type "comment" replies in the thread.
 func (o *Outgoing) postReply(ctx context.Context, s *Subscription, d *Delivery, body []byte) {
 	var r slackReply
 	if json.Unmarshal(body, &r) != nil || strings.TrimSpace(r.Text) == "" && len(r.Attachments) == 0 {
@@ -50,6 +52,11 @@ func (o *Outgoing) postReply(ctx context.Context, s *Subscription, d *Delivery, 
 		actor.TokenKind = channels.TokenBot
 		actor.Scopes = []string{channels.ScopeChatWrite, channels.ScopeChatWritePublic, channels.ScopeChatWriteCustomize}
 		in.Username, in.IconEmoji, in.IconURL = r.Username, r.IconEmoji, r.IconURL
+	} else {
+		// Shown as "<webhook> via <creator>", as incoming webhooks' posts are,
+		// not as if the creator had typed it.
+		in.Username = cmp.Or(r.Username, s.Name)
+		in.IconEmoji, in.IconURL = r.IconEmoji, r.IconURL
 	}
 	props, _ := json.Marshal(map[string]string{"from_webhook": "true", "webhook_display_name": s.Name})
 	in.Props = props

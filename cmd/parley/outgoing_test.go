@@ -440,31 +440,70 @@ func TestOutgoing_ChannelAccess(t *testing.T) {
 func TestOutgoing_SlackReply(t *testing.T) {
 	ts := newOutgoingServer(t)
 	ana := ts.signup("ana")
-	ch := ana.createChannel("general", false)
 	_, created := ana.createBot("pong", "chat:write")
-	rc := newReceiver(t)
-	rc.reply = func(_ int, w http.ResponseWriter) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"text":"pong","response_type":"comment","username":"Ponger"}`))
+	tests := []struct {
+		name  string
+		bot   bool   // the subscription has a bot_id
+		reply string // the receiver's answer
+		// The reply's author and the name it is shown under.
+		wantBot      bool
+		wantUsername string
+	}{
+		{name: "the subscription's bot, under the reply's name", bot: true,
+			reply: `{"text":"pong","response_type":"comment","username":"Ponger"}`, wantBot: true, wantUsername: "Ponger"},
+		{name: "the creator, under the subscription's name",
+			reply: `{"text":"pong","response_type":"comment"}`, wantUsername: "CI"},
+		{name: "the creator, under the reply's name",
+			reply: `{"text":"pong","response_type":"comment","username":"Ponger","icon_emoji":":robot_face:"}`, wantUsername: "Ponger"},
 	}
-	ana.createOutgoing(rc, map[string]any{"format": "slack", "trigger_words": []string{"ping"}, "bot_id": created.Bot.ID})
-	m := ana.post(ch.ID, "ping", 0)
-	var replies struct {
-		Items []channels.Message `json:"items"`
-	}
-	waitFor(t, "the reply in the thread", func() bool {
-		ana.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/messages/%d/replies", m.ID), nil, &replies)
-		return len(replies.Items) == 1
-	})
-	r := replies.Items[0]
-	if r.Text != "pong" || r.UserID != created.Bot.ID || r.Username != "Ponger" || !strings.Contains(string(r.Props), "from_webhook") {
-		t.Fatalf("reply %+v", r)
-	}
-	// The reply is the subscription's own bot's: no second request.
-	ana.post(ch.ID, "ping again", 0)
-	got := rc.waitRequests(2)
-	if n := len(got); n != 2 || !strings.Contains(string(got[1].body), "again") {
-		t.Fatalf("%d requests, want 2, the second for \"ping again\" (not the reply): %s", n, got[len(got)-1].body)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch := ana.createChannel(fmt.Sprintf("general-%d", i), false)
+			rc := newReceiver(t)
+			rc.reply = func(_ int, w http.ResponseWriter) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(tt.reply))
+			}
+			hook := map[string]any{"name": "CI", "format": "slack", "trigger_words": []string{"ping"},
+				"channel_ids": []int64{ch.ID}}
+			wantAuthor := ana.User.ID
+			if tt.bot {
+				hook["bot_id"] = created.Bot.ID
+			}
+			if tt.wantBot {
+				wantAuthor = created.Bot.ID
+			}
+			ana.createOutgoing(rc, hook)
+			m := ana.post(ch.ID, "ping", 0)
+			var replies struct {
+				Items []channels.Message `json:"items"`
+			}
+			waitFor(t, "the reply in the thread", func() bool {
+				ana.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/messages/%d/replies", m.ID), nil, &replies)
+				return len(replies.Items) == 1
+			})
+			r := replies.Items[0]
+			var props map[string]any
+			_ = json.Unmarshal(r.Props, &props)
+			if r.Text != "pong" || r.UserID != wantAuthor || r.Username != tt.wantUsername ||
+				props["from_webhook"] != "true" || props["webhook_display_name"] != "CI" {
+				t.Fatalf("reply by %d as %q, props %s; want by %d as %q from webhook CI",
+					r.UserID, r.Username, r.Props, wantAuthor, tt.wantUsername)
+			}
+			// Slack clients show the same name.
+			msgs, _, _, err := ts.slackAPI(ana.Token).GetConversationReplies(&slack.GetConversationRepliesParameters{
+				ChannelID: sid("C", ch.ID), Timestamp: fmt.Sprintf("%d.%06d", m.CreatedAt/1000, m.ID)})
+			must(t, err)
+			if len(msgs) != 2 || msgs[1].Username != tt.wantUsername || msgs[1].User != sid("U", wantAuthor) {
+				t.Fatalf("conversations.replies %+v", msgs)
+			}
+			// The reply is from a webhook: it triggers no second request.
+			ana.post(ch.ID, "ping again", 0)
+			got := rc.waitRequests(2)
+			if n := len(got); n != 2 || !strings.Contains(string(got[1].body), "again") {
+				t.Fatalf("%d requests, want 2, the second for \"ping again\" (not the reply): %s", n, got[len(got)-1].body)
+			}
+		})
 	}
 }
 
