@@ -37,6 +37,7 @@ var coreCodes = map[string]string{
 	"invalid_name":         "invalid_name",
 	"invalid_emoji":        "invalid_name",
 	"file_not_found":       "file_not_found",
+	"too_many_reactions":   "too_many_reactions",
 	"file_too_large":       "file_too_large",
 	"too_many_users":       "too_many_users",
 	"too_many_files":       "too_many_files",

@@ -8,8 +8,9 @@ import (
 	"github.com/parley-chat/parley/channels"
 )
 
-// reactionTarget resolves channel + timestamp and the reaction name.
-func (c *slackCall) reactionTarget() (*channels.Message, string, error) {
+// reactionTarget resolves channel + timestamp and the name of a reaction
+// being added or removed.
+func (c *slackCall) reactionTarget(add bool) (*channels.Message, string, error) {
 	if c.args.str("channel") == "" || c.args.str("timestamp") == "" {
 		return nil, "", slackFail("no_item_specified")
 	}
@@ -20,7 +21,7 @@ func (c *slackCall) reactionTarget() (*channels.Message, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	name, err := channels.NormalizeEmoji(c.args.str("name"))
+	name, err := channels.ReactionName(c.args.str("name"), add)
 	if err != nil {
 		return nil, "", slackFail("invalid_name")
 	}
@@ -41,7 +42,7 @@ func reactionsAdd(c *slackCall) (gin.H, error) {
 	if err := c.need(channels.ScopeReactionsWrite); err != nil {
 		return nil, err
 	}
-	m, name, err := c.reactionTarget()
+	m, name, err := c.reactionTarget(true)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +56,7 @@ func reactionsRemove(c *slackCall) (gin.H, error) {
 	if err := c.need(channels.ScopeReactionsWrite); err != nil {
 		return nil, err
 	}
-	m, name, err := c.reactionTarget()
+	m, name, err := c.reactionTarget(false)
 	if err != nil {
 		return nil, err
 	}

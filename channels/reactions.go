@@ -16,9 +16,11 @@ type reactionEvent struct {
 }
 
 // React adds (add=true) or removes the actor's emoji reaction on a message.
-// Both are idempotent: repeating one changes nothing and logs no event.
+// Both are idempotent: repeating one changes nothing and logs no event. A
+// message takes up to MaxReactionsPerMessage different emoji, each a known
+// one; a reaction stored before names were checked can still be removed.
 func (s *Service) React(ctx context.Context, actor *Actor, messageID int64, emoji string, add bool) error {
-	emoji, err := NormalizeEmoji(emoji)
+	emoji, err := ReactionName(emoji, add)
 	if err != nil {
 		return err
 	}
@@ -39,6 +41,11 @@ func (s *Service) React(ctx context.Context, actor *Actor, messageID int64, emoj
 		args = args[:3]
 	}
 	err = s.db.Write(ctx, func(tx *Tx) error {
+		if add {
+			if err := checkReactionRoom(tx, messageID, emoji); err != nil {
+				return err
+			}
+		}
 		res, err := tx.Exec(q, args...)
 		if err != nil {
 			return err
@@ -52,6 +59,36 @@ func (s *Service) React(ctx context.Context, actor *Actor, messageID int64, emoj
 	})
 	if err != nil {
 		return fmt.Errorf("react %s to message %d: %w", emoji, messageID, err)
+	}
+	return nil
+}
+
+// ReactionName is the stored name of a reaction being added (a known
+// emoji, see NormalizeEmoji) or removed (also any name of a shortcode's
+// shape, which older versions stored unchecked).
+func ReactionName(emoji string, add bool) (string, error) {
+	name, err := NormalizeEmoji(emoji)
+	if err != nil && !add {
+		if legacy, lerr := EmojiName(emoji); lerr == nil {
+			return legacy, nil
+		}
+	}
+	return name, err
+}
+
+// checkReactionRoom refuses a new emoji on a message that already has
+// MaxReactionsPerMessage different ones (one already there may be added by
+// more people).
+func checkReactionRoom(tx *Tx, messageID int64, emoji string) error {
+	var distinct int
+	var present bool
+	err := tx.QueryRow(`SELECT COUNT(DISTINCT emoji), COALESCE(MAX(emoji = ?), 0) FROM reactions WHERE message_id = ?`,
+		emoji, messageID).Scan(&distinct, &present)
+	if err != nil {
+		return fmt.Errorf("count reactions: %w", err)
+	}
+	if !present && distinct >= MaxReactionsPerMessage {
+		return Invalid("too_many_reactions", "emoji", "a message takes at most %d different reactions", MaxReactionsPerMessage)
 	}
 	return nil
 }

@@ -27,16 +27,6 @@ func scanUser(row interface{ Scan(...any) error }, u *User) error {
 		&u.StatusEmoji, &u.Deactivated, &u.DNDUntil, &u.CreatedAt, &u.UpdatedAt)
 }
 
-// NormalizeEmoji accepts "thumbsup" or ":thumbsup:" and returns the bare
-// shortcode, or an error for anything that is not one.
-func NormalizeEmoji(s string) (string, error) {
-	s = strings.TrimSuffix(strings.TrimPrefix(s, ":"), ":")
-	if !emojiPattern.MatchString(s) {
-		return "", Invalid("invalid_emoji", "emoji", "emoji must be a shortcode like thumbsup or :white_check_mark:")
-	}
-	return s, nil
-}
-
 // SignupInput is what a new account starts with.
 type SignupInput struct {
 	Username    string `json:"username"`

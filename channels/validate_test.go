@@ -15,7 +15,26 @@ func TestNormalizeEmoji(t *testing.T) {
 		{":white_check_mark:", "white_check_mark", true},
 		{"+1", "+1", true},
 		{"thumbsup::skin-tone-3", "thumbsup::skin-tone-3", true},
-		{"party-parrot", "party-parrot", true},
+		{"rainbow-flag", "rainbow-flag", true},
+		// Unicode emoji are stored by their shortcode, as Slack does.
+		{"🚀", "rocket", true},
+		{"👍", "+1", true},
+		{"🎉", "tada", true},
+		{"❤️", "heart", true},
+		{"👍🏽", "+1::skin-tone-4", true},
+		{"👋🏻", "wave::skin-tone-2", true},
+		{"🧑\u200d💻", "technologist", true},
+		{"🇫🇷", "fr", true},
+		{"#️⃣", "hash", true},
+		{"🫨", "shaking_face", true},
+		{"🅰", "🅰", true}, // no shortcode of the accepted shape: kept as the emoji
+		// Unknown names are refused.
+		{"party-parrot", "", false},
+		{"rocket::skin-tone-7", "", false},
+		{"rockets", "", false},
+		{"🚀🚀", "", false},
+		{"é", "", false},
+		{"🏽", "skin-tone-4", true}, // a modifier alone has a name too
 		{"", "", false},
 		{"Thumbsup", "", false},
 		{"<script>", "", false},

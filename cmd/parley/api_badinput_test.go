@@ -256,7 +256,7 @@ func TestAPI_BadInput_ChannelNames(t *testing.T) {
 
 func TestAPI_BadInput_Emoji(t *testing.T) {
 	f := newBadInputFixture(t)
-	bad := []string{"Thumbsup", "thumbs%20up", "%3Cscript%3E", "%F0%9F%91%8D", ":", "::", "a:b", strings.Repeat("a", 65), "eyes::skin-tone-9", "%2E%2E"}
+	bad := []string{"Thumbsup", "thumbs%20up", "%3Cscript%3E", "%F0%9F%9A%80%F0%9F%9A%80", ":", "::", "a:b", strings.Repeat("a", 65), "eyes::skin-tone-9", "%2E%2E"}
 	for _, e := range bad {
 		t.Run("reaction "+e, func(t *testing.T) {
 			for _, method := range []string{"PUT", "DELETE"} {
@@ -267,7 +267,7 @@ func TestAPI_BadInput_Emoji(t *testing.T) {
 	if got := f.ada.getMessage(f.msg.ID).Reactions; len(got) != 0 {
 		t.Errorf("refused reactions were stored: %+v", got)
 	}
-	for _, e := range []string{"Palm_Tree", "palm tree", "<b>", "🌴", "palm_tree::"} {
+	for _, e := range []string{"Palm_Tree", "palm tree", "<b>", "party-parrot", "palm_tree::"} {
 		t.Run(fmt.Sprintf("status emoji %q", e), func(t *testing.T) {
 			wantError(t, f.bob.do("PATCH", "/api/v1/users/me", map[string]any{"status_emoji": e}), http.StatusBadRequest, "invalid_emoji")
 		})

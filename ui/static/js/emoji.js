@@ -23,6 +23,7 @@ export const QUICK = ["+1", "heart", "joy", "tada", "eyes", "white_check_mark", 
 export function emojiChar(code) {
   if (!code) return "";
   code = String(code).replace(/^:|:$/g, "");
+  if (/[^\x00-\x7f]/.test(code)) return code; // an emoji with no shortcode is stored as itself
   const base = code.split("::")[0];
   return EMOJI[base] || ":" + code + ":";
 }
