@@ -176,17 +176,11 @@ func (s *Service) BotTokens(ctx context.Context, botID int64) ([]Token, error) {
 // RevokeBotToken deletes one token of a bot; requests with it fail with 401
 // at once and its WebSockets are closed.
 func (s *Service) RevokeBotToken(ctx context.Context, botID, tokenID int64) error {
-	defer s.revoked(0, tokenID)
-	return s.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(`DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, tokenID, botID, TokenBot)
-		if err != nil {
-			return fmt.Errorf("revoke token %d of bot %d: %w", tokenID, botID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return NotFound("token")
-		}
-		return nil
-	})
+	err := s.revokeToken(ctx, `DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, tokenID, botID, TokenBot)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("revoke token %d of bot %d: %w", tokenID, botID, err)
+	}
+	return err
 }
 
 // SetBotDisplayName changes a bot's display name.

@@ -179,8 +179,8 @@ func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel
 
 func insertMember(tx *Tx, channelID, userID int64) error {
 	// A new member starts with everything already posted marked read.
-	_, err := tx.Exec(`INSERT INTO members (channel_id, user_id, joined_at, last_read_id)
-		VALUES (?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, channelID, userID, nowMillis(), channelID)
+	_, err := tx.Exec(`INSERT INTO members (channel_id, user_id, joined_at, joined_seq, last_read_id)
+		VALUES (?, ?, ?, `+nextEventSeq+`, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, channelID, userID, nowMillis(), channelID)
 	if err != nil {
 		return fmt.Errorf("add member %d to %d: %w", userID, channelID, err)
 	}
@@ -423,8 +423,8 @@ func (s *Service) Join(ctx context.Context, actor *Actor, id int64) (*Channel, e
 
 func (s *Service) addMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
 	err := s.db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(`INSERT OR IGNORE INTO members (channel_id, user_id, joined_at, last_read_id)
-			VALUES (?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, c.ID, userID, nowMillis(), c.ID)
+		res, err := tx.Exec(`INSERT OR IGNORE INTO members (channel_id, user_id, joined_at, joined_seq, last_read_id)
+			VALUES (?, ?, ?, `+nextEventSeq+`, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, c.ID, userID, nowMillis(), c.ID)
 		if err != nil {
 			return err
 		}

@@ -95,18 +95,26 @@ func nullID(id int64) any {
 	return id
 }
 
+// nextEventSeq is the seq the next appended event gets (events.seq is
+// AUTOINCREMENT, and appends are serialized on the writer): a member's
+// joined_seq, so that their membership event and all after it are theirs to
+// read, and nothing before.
+const nextEventSeq = `(SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1)`
+
+// visibleEventsWhere is who may read an event: everyone for scope 'all', its
+// subject, and for scope 'channel' the channel's members, from the moment
+// they joined.
+const visibleEventsWhere = `seq > ?1 AND (scope = 'all' OR subject_id = ?2
+   OR (scope = 'channel' AND EXISTS (SELECT 1 FROM members m
+       WHERE m.channel_id = events.channel_id AND m.user_id = ?2 AND m.joined_seq <= events.seq)))`
+
 const selectVisibleEvents = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at
-FROM events
-WHERE seq > ?1 AND (scope = 'all' OR subject_id = ?2
-   OR (scope = 'channel' AND channel_id IN (SELECT channel_id FROM members WHERE user_id = ?2)))
-ORDER BY seq LIMIT ?3`
+FROM events WHERE ` + visibleEventsWhere + ` ORDER BY seq LIMIT ?3`
 
 // selectVisibleEventsOfKinds is selectVisibleEvents for a bot token: events
 // of a channel only when the channel's kind is in ?4 (see EventKinds).
 const selectVisibleEventsOfKinds = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at
-FROM events
-WHERE seq > ?1 AND (scope = 'all' OR subject_id = ?2
-   OR (scope = 'channel' AND channel_id IN (SELECT channel_id FROM members WHERE user_id = ?2)))
+FROM events WHERE ` + visibleEventsWhere + `
   AND (channel_id IS NULL OR instr(?4, ',' || (SELECT kind FROM channels WHERE id = events.channel_id) || ',') > 0)
 ORDER BY seq LIMIT ?3`
 

@@ -42,14 +42,17 @@ func (h *Handler) serveWS(c *gin.Context) error {
 		}
 		keys[sinceKey] = since
 	}
-	if h.hub.connCount(actor.ID) >= h.hub.opts.MaxConnsPerUser {
+	// The connection counts against the user's limit from here, before the
+	// upgrade, so that concurrent upgrades cannot all pass the check.
+	if !h.hub.reserveConn(actor.ID) {
 		c.Header("Retry-After", "5")
 		return newErr(ErrRateLimited, "too_many_connections", "this user has too many open connections")
 	}
 	if !strings.EqualFold(c.GetHeader("Upgrade"), "websocket") {
+		h.hub.releaseConn(actor.ID)
 		return Invalid("not_websocket", "", "this endpoint speaks WebSocket only")
 	}
-	keys[connKey] = &conn{hub: h.hub, userID: actor.ID, tokenID: actor.TokenID, kinds: kinds,
+	keys[connKey] = &conn{hub: h.hub, userID: actor.ID, tokenID: actor.TokenID, expires: actor.TokenExpiresAt, kinds: kinds,
 		drained: make(chan struct{}, 1), gone: make(chan struct{})}
 	c.Set("user_id", actor.ID)
 	return h.hub.serve(c.Writer, c.Request, keys)

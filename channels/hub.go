@@ -78,6 +78,7 @@ type Hub struct {
 	mu         sync.Mutex
 	conns      map[*melody.Session]*conn
 	byUser     map[int64]map[*conn]struct{}
+	opening    map[int64]int                // user -> connections counted against the limit
 	members    map[int64]map[int64]struct{} // channel -> users, as of dispatched
 	channelsOf map[int64]map[int64]struct{} // user -> channels, as of dispatched
 	dispatched int64                        // last event fanned out
@@ -99,7 +100,7 @@ type Hub struct {
 func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOptions) (*Hub, error) {
 	opts.defaults()
 	h := &Hub{svc: svc, log: logger, opts: opts, conns: map[*melody.Session]*conn{},
-		byUser: map[int64]map[*conn]struct{}{}, members: map[int64]map[int64]struct{}{},
+		byUser: map[int64]map[*conn]struct{}{}, opening: map[int64]int{}, members: map[int64]map[int64]struct{}{},
 		channelsOf: map[int64]map[int64]struct{}{}, kinds: map[int64]string{}, quit: make(chan struct{}), done: make(chan struct{})}
 	if err := h.load(ctx); err != nil {
 		return nil, err
@@ -509,6 +510,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, keys map[string]any)
 	select {
 	case <-c.upgraded:
 	case err := <-failed:
+		h.releaseConn(c.userID)
 		h.log.Debug("realtime: upgrade failed", "err", err)
 	}
 	return nil

@@ -16,6 +16,10 @@ type conn struct {
 	hub     *Hub
 	userID  int64
 	tokenID int64
+	// expires is when the token expires (Unix ms, 0 never); expiry closes
+	// the connection then.
+	expires int64
+	expiry  *time.Timer
 	// kinds limits a bot token to the events of the channel kinds it has a
 	// history scope for (see EventKinds); "" is no limit.
 	kinds string
@@ -218,6 +222,9 @@ func (h *Hub) register(c *conn, s *melody.Session) {
 	}
 	live := c.live
 	h.mu.Unlock()
+	if c.expires > 0 {
+		c.expiry = time.AfterFunc(time.Until(time.UnixMilli(c.expires)), func() { c.close(CloseRevoked, "token expired") })
+	}
 	h.presence.connected(c.userID)
 	if !live {
 		go h.catchUp(c)
@@ -276,6 +283,10 @@ func (h *Hub) catchUp(c *conn) {
 func (h *Hub) disconnected(s *melody.Session) {
 	if c := h.connOf(s); c != nil {
 		<-c.registered
+		if c.expiry != nil {
+			c.expiry.Stop()
+		}
+		h.releaseConn(c.userID)
 	}
 	h.mu.Lock()
 	c := h.conns[s]
@@ -292,6 +303,26 @@ func (h *Hub) disconnected(s *melody.Session) {
 	h.mu.Unlock()
 	if c != nil && remaining == 0 {
 		h.presence.lastDisconnected(c.userID)
+	}
+}
+
+// reserveConn counts a connection of userID against MaxConnsPerUser from
+// before its upgrade until it ends (releaseConn), and refuses one over it.
+func (h *Hub) reserveConn(userID int64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.opening[userID] >= h.opts.MaxConnsPerUser {
+		return false
+	}
+	h.opening[userID]++
+	return true
+}
+
+func (h *Hub) releaseConn(userID int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.opening[userID]--; h.opening[userID] <= 0 {
+		delete(h.opening, userID)
 	}
 }
 

@@ -42,6 +42,9 @@ type Actor struct {
 	User
 	TokenID   int64
 	TokenKind string
+	// TokenExpiresAt is when the token stops working (Unix ms; 0 never):
+	// a WebSocket opened with it is closed then.
+	TokenExpiresAt int64
 	// Scopes limit a bot token; nil for people, who are not limited.
 	Scopes []string
 }

@@ -253,6 +253,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 	if a.TokenKind == TokenBot || scopes.Valid {
 		a.Scopes = splitScopes(scopes.String) // never nil: a bot token is limited
 	}
+	a.TokenExpiresAt = expires.Int64
 	s.auth.put(string(hash), authEntry{actor: a, expires: expires.Int64, lastUsed: lastUsed.Int64}, gen)
 	s.touchToken(a.TokenID, lastUsed.Int64)
 	return &a, nil

@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -73,30 +72,17 @@ func (s *Sender) Allowed(ip netip.Addr) bool {
 	return true
 }
 
-// CheckURL refuses, without connecting, a URL the guard would refuse: one
-// whose host is a forbidden IP literal (in any spelling), a zoned address or
-// a localhost name. When resolve is true a host name is also resolved and
-// refused if any of its addresses is forbidden (a name that does not resolve
-// passes: delivery retries it later, and the dialer checks again then).
-func (s *Sender) CheckURL(ctx context.Context, rawURL string, resolve bool) error {
+// CheckURL refuses, without resolving or connecting, a URL the guard would
+// refuse: one whose host is a forbidden IP literal (in any spelling), a
+// zoned address or a localhost name. A host name passes: what it resolves
+// to is checked at every connect.
+func (s *Sender) CheckURL(rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrForbiddenAddress, err)
 	}
-	host, err := s.checkHost(u.Hostname())
-	if err != nil || !resolve || host == "" {
-		return err
-	}
-	addrs, err := s.resolver.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		return nil
-	}
-	for _, a := range addrs {
-		if !s.Allowed(a) {
-			return fmt.Errorf("%w: %s resolves to %s", ErrForbiddenAddress, host, a)
-		}
-	}
-	return nil
+	_, err = s.checkHost(u.Hostname())
+	return err
 }
 
 // checkHost is the guard's look at a URL host before resolution. It returns

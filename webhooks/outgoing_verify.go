@@ -17,7 +17,7 @@ func (o *Outgoing) checkDestination(ctx context.Context, s *Subscription) error 
 	if s.Format == FormatEvent {
 		return o.verifyURL(ctx, s)
 	}
-	if err := o.sender.CheckURL(ctx, s.URL, true); err != nil {
+	if err := o.sender.CheckURL(s.URL); err != nil {
 		return channels.Invalid("url_not_allowed", "url", "the URL's address is not allowed: %v", err)
 	}
 	return nil

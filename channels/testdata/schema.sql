@@ -82,7 +82,7 @@ CREATE TABLE members (
     channel_id   INTEGER NOT NULL REFERENCES channels(id),
     user_id      INTEGER NOT NULL REFERENCES users(id),
     joined_at    INTEGER NOT NULL,
-    last_read_id INTEGER NOT NULL DEFAULT 0,
+    last_read_id INTEGER NOT NULL DEFAULT 0, joined_seq INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (channel_id, user_id)
 ) WITHOUT ROWID;
 

@@ -95,6 +95,8 @@ type authzRoute struct {
 	// freshToken makes each authenticated caller call with a new session of
 	// its own (the route revokes the caller's token).
 	freshToken bool
+	// after checks what a cell left behind, beyond its answer.
+	after func(t *testing.T, w *authzWorld, f *authzFixture, c authzCaller, res *response)
 }
 
 // authzMultipart is a request body sent as a multipart file upload.
@@ -252,6 +254,12 @@ func authzRoutes() []authzRoute {
 				f.tokenID = tok.ID
 			},
 			path: func(_ *authzWorld, f *authzFixture) string { return fmt.Sprintf("/api/v1/tokens/%d", f.tokenID) }},
+		// Asking to revoke someone else's token signs nobody out.
+		{method: "DELETE", route: "/api/v1/tokens/:id", variant: "owner's sockets",
+			none:  authzWants{"204", "404 token_not_found", "404 token_not_found", "404 token_not_found"},
+			setup: authzWatchedToken,
+			path:  func(_ *authzWorld, f *authzFixture) string { return fmt.Sprintf("/api/v1/tokens/%d", f.tokenID) },
+			after: authzTokenRevokedOnlyByOwner},
 
 		// Bot accounts: admins create them (unless users may); only a bot's
 		// owner and admins see or manage it; to anyone else it does not exist.
@@ -386,6 +394,13 @@ func authzRoutes() []authzRoute {
 			dm:   authzWants{"200", "200", wantFileNF, wantFileNF}},
 
 		{method: "GET", route: "/api/v1/events", none: authzAll("200"), path: fixedPath("/api/v1/events?since=0&limit=1000")},
+		// A member reads a channel's log from the moment they joined.
+		{method: "GET", route: "/api/v1/events", variant: "before a join", none: authzAll("200"),
+			setup: authzLateJoin,
+			path: func(_ *authzWorld, f *authzFixture) string {
+				return fmt.Sprintf("/api/v1/events?since=%d&limit=1000", f.since)
+			},
+			after: authzNothingBeforeJoin},
 
 		// Realtime. A plain GET, without the upgrade headers, is refused
 		// after authentication; the WebSocket tests cover the upgrade.
@@ -442,7 +457,9 @@ func (w *authzWorld) session(c *client) *client {
 }
 
 func newAuthzWorld(t *testing.T) *authzWorld {
-	ts := newTestServer(t)
+	// Outgoing webhooks and commands of the matrix point at a closed port on
+	// loopback, which the guard must let them be created with.
+	ts := newTestServer(t, func(c *Config) { c.WebhookAllowHosts = "127.0.0.1" })
 	w := &authzWorld{t: t, ts: ts}
 	w.admin = ts.signup("root")
 	if !w.admin.User.IsAdmin {
@@ -507,7 +524,10 @@ type authzFixture struct {
 	file        channels.File
 	fileMsg     channels.Message
 	tokenID     int64
+	tokenWS     *wsClient // a socket open with tokenID
 	botID       int64
+	since       int64  // the log's head before the fixture's own events
+	beforeJoin  string // text the member's log must not show
 	victim      channels.User
 	// secrets are strings of the fixture that only members may see.
 	secrets []string
@@ -682,6 +702,9 @@ func (w *authzWorld) runRow(t *testing.T, r authzRoute, target string) int {
 					t.Errorf("%s: %s %s leaks %q: %.300s", who, r.method, path, s, res.Body)
 				}
 			}
+		}
+		if r.after != nil {
+			r.after(t, w, f, c, res)
 		}
 		if r.freshToken && c.authenticated() && res.Status == http.StatusNoContent {
 			if got := cl.do("GET", "/api/v1/users/me", nil); got.Status != http.StatusUnauthorized {

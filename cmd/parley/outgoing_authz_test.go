@@ -14,7 +14,7 @@ var authzOutgoing sync.Map // *authzFixture → subscription id
 // subscribe to channels they can read; only the creator and admins see or
 // manage a subscription, and to anyone else it does not exist.
 func authzOutgoingRoutes() []authzRoute {
-	// The guard refuses this address, so nothing is ever sent from the matrix
+	// Nothing listens there, so nothing is ever received from the matrix
 	// (the slack format has no url_verification handshake to fail).
 	const target = "http://127.0.0.1:9/hook"
 	createBody := func(_ *authzWorld, f *authzFixture) any {
