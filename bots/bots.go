@@ -45,7 +45,26 @@ type botIcon struct{ emoji, url string }
 func New(core *channels.Service, opts Options) *Service {
 	s := &Service{core: core, db: core.DB(), opts: opts}
 	core.SetAuthorIcons(s.authorIcon)
+	core.SetOwnedBots(ownedBots)
 	return s
+}
+
+// ownedBots lists the bots a person owns, in the caller's transaction.
+func ownedBots(tx *channels.Tx, ownerID int64) ([]int64, error) {
+	rows, err := tx.Query(`SELECT user_id FROM bots WHERE owner_id = ? ORDER BY user_id`, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // authorIcon is a bot's own icon, shown on its messages that have no icon

@@ -2,10 +2,9 @@ package bots
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"math"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -86,8 +85,7 @@ func (c *Commands) me(ctx context.Context, inv *Invocation) error {
 	if inv.Text == "" {
 		return c.usage(inv)
 	}
-	props, _ := json.Marshal(map[string]string{"subtype": "me_message"})
-	return c.post(ctx, inv, channels.NewMessage{Text: "_" + inv.Text + "_", Props: props})
+	return c.post(ctx, inv, channels.NewMessage{Text: "_" + inv.Text + "_", ServerProps: map[string]any{"subtype": "me_message"}})
 }
 
 // shrugText is ¯\_(ツ)_/¯ escaped for Markdown.
@@ -249,6 +247,8 @@ func (c *Commands) away(ctx context.Context, inv *Invocation) error {
 }
 
 // maxDND is the longest /dnd accepts.
+const maxDND = 7 * 24 * time.Hour
+
 // Errors of parseDND. errDNDSyntax means the usage should be shown.
 var (
 	errDNDSyntax  = errors.New("unrecognised duration")
@@ -270,8 +270,6 @@ func parseDND(text string) (time.Duration, error) {
 	}
 	return d, nil
 }
-
-const maxDND = 7 * 24 * time.Hour
 
 func (c *Commands) dnd(ctx context.Context, inv *Invocation) error {
 	if strings.EqualFold(inv.Text, "off") {

@@ -228,10 +228,10 @@ func (c *Commands) respond(ctx context.Context, inv *Invocation, cmd *Command, b
 		}
 		inv.posted(line)
 	}
-	props, _ := json.Marshal(map[string]string{"from_command": "/" + cmd.Trigger})
 	m, _, err := c.svc.PostMessage(ctx, bot, inv.Channel.ID, channels.NewMessage{Text: r.Text, Markup: channels.MarkupMrkdwn,
-		Attachments: nonNull(r.Attachments), Blocks: nonNull(r.Blocks), ThreadID: inv.ThreadID, Props: props,
-		Username: r.Username, IconEmoji: r.IconEmoji, IconURL: r.IconURL})
+		Attachments: nonNull(r.Attachments), Blocks: nonNull(r.Blocks), ThreadID: inv.ThreadID,
+		ServerProps: map[string]any{"from_command": "/" + cmd.Trigger},
+		Username:    r.Username, IconEmoji: r.IconEmoji, IconURL: r.IconURL})
 	if err != nil {
 		// A private channel the bot is not in: show the reply to the
 		// invoker rather than lose it.
@@ -296,9 +296,14 @@ func (c *Commands) Respond(ctx context.Context, secret string, contentType strin
 	if err != nil {
 		return &ResponseError{Status: http.StatusNotFound, Code: "expired_url"}
 	}
+	// A response URL speaks for the command's bot and its invoker: it ends
+	// with either's account.
 	user, err := c.svc.User(ctx, row.userID)
 	if err != nil {
 		return err
+	}
+	if b, err := c.svc.User(ctx, cmd.BotID); err != nil || b.Deactivated || user.Deactivated {
+		return &ResponseError{Status: http.StatusNotFound, Code: "expired_url"}
 	}
 	actor := &channels.Actor{User: *user}
 	bot := c.botActor(ctx, cmd.BotID)

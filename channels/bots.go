@@ -220,7 +220,7 @@ func (s *Service) DeactivateBot(ctx context.Context, actorID, botID int64) error
 		if _, err := tx.Exec(`DELETE FROM tokens WHERE user_id = ?`, botID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(`UPDATE users SET deactivated_at = COALESCE(deactivated_at, ?), updated_at = ? WHERE id = ?`, now, now, botID); err != nil {
+		if _, err := tx.Exec(`UPDATE users SET deactivated_at = COALESCE(deactivated_at, ?), deactivated_with_owner = 0, updated_at = ? WHERE id = ?`, now, now, botID); err != nil {
 			return err
 		}
 		u.Deactivated, u.UpdatedAt = true, now

@@ -45,8 +45,13 @@ type NewMessage struct {
 	ThreadID    int64           `json:"thread_id"`
 	Attachments json.RawMessage `json:"attachments"`
 	Blocks      json.RawMessage `json:"blocks"`
-	Props       json.RawMessage `json:"props"`
-	FileIDs     []int64         `json:"file_ids"`
+	// Props are free-form properties; the reserved ones (ReservedProps)
+	// are refused here and set by the server through ServerProps.
+	Props   json.RawMessage `json:"props"`
+	FileIDs []int64         `json:"file_ids"`
+	// ServerProps are the properties only the server sets (an integration's
+	// marks), merged over Props.
+	ServerProps map[string]any `json:"-"`
 	// IdempotencyKey makes a retried post return the first message.
 	IdempotencyKey string `json:"-"`
 
@@ -111,7 +116,8 @@ func jsonArray(raw json.RawMessage, field string, max int) (json.RawMessage, err
 // postTargetSQL reads what writing into a channel depends on: its kind,
 // whether it is archived, and whether the actor is a member.
 const postTargetSQL = `SELECT kind, archived_at IS NOT NULL,
-	EXISTS (SELECT 1 FROM members WHERE channel_id = c.id AND user_id = ?) FROM channels c WHERE id = ?`
+	EXISTS (SELECT 1 FROM members WHERE channel_id = c.id AND user_id = ?1),
+	(SELECT deactivated_at IS NOT NULL FROM users WHERE id = ?1) FROM channels c WHERE id = ?2`
 
 // postTarget checks that actorID may write into a channel, and with poster
 // set the scopes of a post (see checkPostTarget).
@@ -124,8 +130,8 @@ func (s *Service) postTarget(ctx context.Context, actorID, channelID int64, post
 // chat:write.public, which lets a bot post into a public channel it is not in.
 func checkPostTarget(row *sql.Row, poster *Actor) error {
 	var kind string
-	var archived, member bool
-	err := row.Scan(&kind, &archived, &member)
+	var archived, member, deactivated bool
+	err := row.Scan(&kind, &archived, &member, &deactivated)
 	// The system bot is the server itself: it posts where the server has
 	// to (a reminder into a channel the bot is not in).
 	system := poster != nil && poster.TokenKind == TokenSystem
@@ -134,6 +140,10 @@ func checkPostTarget(row *sql.Row, poster *Actor) error {
 		return NotFound("channel")
 	case err != nil:
 		return fmt.Errorf("load channel: %w", err)
+	case deactivated:
+		// Whatever the path (a response_url, a webhook, a token cached a
+		// moment too long), nothing is posted as a deactivated author.
+		return Forbidden("account_deactivated", "the author's account is deactivated")
 	case system:
 	case !member && poster != nil && poster.Scopes != nil:
 		if !poster.Can(ScopeChatWritePublic) {
@@ -220,10 +230,8 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 	if msg.Mentions, err = s.resolveMentions(ctx, msg.Text, msg.Markup); err != nil {
 		return nil, false, err
 	}
-	if len(msg.Props) == 0 || string(msg.Props) == "null" {
-		msg.Props = nil
-	} else if !json.Valid(msg.Props) || msg.Props[0] != '{' {
-		return nil, false, Invalid("invalid_props", "props", "props must be an object")
+	if msg.Props, err = mergeProps(msg.Props, in.ServerProps); err != nil {
+		return nil, false, err
 	}
 	s.withAuthorIcon(ctx, msg)
 

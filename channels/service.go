@@ -23,6 +23,9 @@ type Options struct {
 	// BotPostLimiter holds each bot token's posts per channel (key
 	// "TOKENID:CHANNELID"); nil allows everything.
 	BotPostLimiter *RateLimiter
+	// KeepBotsOfDeactivated leaves a deactivated person's bots working
+	// (by default they are disabled with their owner).
+	KeepBotsOfDeactivated bool
 }
 
 // Service is the workspace core: every operation on users, channels,
@@ -40,8 +43,10 @@ type Service struct {
 	presenceOf func(u *User) string
 	// authorIcon finds a bot's own icon (set by the bots package).
 	authorIcon AuthorIconFunc
-	blobMu     sync.RWMutex // uploads (read) against blob removal (write)
-	touched    sync.Map     // token id -> time.Time its last_used_at was written
+	// ownedBots lists a person's bots (set by the bots package).
+	ownedBots OwnedBotsFunc
+	blobMu    sync.RWMutex // uploads (read) against blob removal (write)
+	touched   sync.Map     // token id -> time.Time its last_used_at was written
 	// systemBotID caches the system bot's user id once it exists.
 	systemBotID atomic.Int64
 	// dummyHash, of a random password at the configured cost, is what a

@@ -403,41 +403,6 @@ func appendUserUpdated(tx *Tx, actorID int64, u *User) error {
 	return err
 }
 
-// SetActive deactivates or reactivates a user (admins only). Deactivation
-// revokes every session and token of the user in the same transaction.
-func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, active bool) (*User, error) {
-	if !actor.IsAdmin {
-		return nil, Forbidden("admin_only", "only an admin can do that")
-	}
-	if userID == actor.ID && !active {
-		return nil, Invalid("cannot_deactivate_self", "user_id", "you cannot deactivate yourself")
-	}
-	u, err := s.User(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	err = s.db.Write(ctx, func(tx *Tx) error {
-		now := nowMillis()
-		var deactivatedAt any
-		if !active {
-			deactivatedAt = now
-			if _, err := tx.Exec(`DELETE FROM tokens WHERE user_id = ?`, userID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec(`UPDATE users SET deactivated_at = ?, updated_at = ? WHERE id = ?`, deactivatedAt, now, userID); err != nil {
-			return err
-		}
-		u.Deactivated, u.UpdatedAt = !active, now
-		return appendUserUpdated(tx, actor.ID, u)
-	})
-	s.revoked(userID, 0)
-	if err != nil {
-		return nil, fmt.Errorf("set user %d active=%v: %w", userID, active, err)
-	}
-	return u, nil
-}
-
 // CreateToken issues a personal access token to the actor. The secret is
 // returned once and stored only as a hash.
 func (s *Service) CreateToken(ctx context.Context, actor *Actor, name string, ttl time.Duration) (*Token, string, error) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -433,7 +434,7 @@ func (s *IncomingService) Post(ctx context.Context, secret string, p IncomingPay
 			return nil, err
 		}
 	}
-	if in.Props, err = incomingProps(h, p); err != nil {
+	if in.Props, in.ServerProps, err = incomingProps(h, p); err != nil {
 		return nil, err
 	}
 
@@ -541,24 +542,25 @@ func incomingThread(s string) (int64, error) {
 	return id, nil
 }
 
-// incomingProps are the payload's props (less the keys a webhook may not set)
-// and the marks of a webhook post.
-func incomingProps(h *Incoming, p IncomingPayload) (json.RawMessage, error) {
-	props := map[string]any{}
+// incomingProps are the payload's props, less the keys a webhook may not
+// set (dropped, as Mattermost does), and the server's marks of a webhook post.
+func incomingProps(h *Incoming, p IncomingPayload) (json.RawMessage, map[string]any, error) {
+	props := map[string]json.RawMessage{}
 	for k, v := range p.Props {
-		switch k {
-		case "from_webhook", "override_username", "override_icon_url", "override_icon_emoji", "attachments", "webhook_id", "webhook_display_name":
+		if k == "attachments" || slices.Contains(channels.ReservedProps, k) {
 			continue
 		}
 		props[k] = v
 	}
-	props["from_webhook"] = "true"
-	props["webhook_id"] = h.ID
-	props["webhook_display_name"] = h.Name
+	marks := map[string]any{"from_webhook": "true", "webhook_id": h.ID, "webhook_display_name": h.Name}
 	if p.Type != "" {
-		props["type"] = p.Type
+		marks["type"] = p.Type
 	}
-	return json.Marshal(props)
+	if len(props) == 0 {
+		return nil, marks, nil
+	}
+	raw, err := json.Marshal(props)
+	return raw, marks, err
 }
 
 // incomingFieldValues makes every attachment field value a string, as

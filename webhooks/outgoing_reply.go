@@ -58,8 +58,7 @@ func (o *Outgoing) postReply(ctx context.Context, s *Subscription, d *Delivery, 
 		in.Username = cmp.Or(r.Username, s.Name)
 		in.IconEmoji, in.IconURL = r.IconEmoji, r.IconURL
 	}
-	props, _ := json.Marshal(map[string]string{"from_webhook": "true", "webhook_display_name": s.Name})
-	in.Props = props
+	in.ServerProps = map[string]any{"from_webhook": "true", "webhook_display_name": s.Name}
 	if r.ResponseType == "comment" {
 		in.ThreadID = postID
 	}

@@ -65,6 +65,8 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		EventRetention: cfg.EventRetention,
 		BotPostLimiter: channels.NewRateLimiter(cfg.BotPostRate, cfg.BotPostBurst),
+
+		KeepBotsOfDeactivated: cfg.KeepBotsOfDeactivated,
 	})
 	b := bots.New(svc, bots.Options{UsersCanCreateBots: cfg.UsersCanCreateBots})
 	incoming := webhooks.NewIncomingService(svc, webhooks.IncomingOptions{

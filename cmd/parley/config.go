@@ -27,6 +27,10 @@ type Config struct {
 	OpenSignup     bool
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
+	// BodyTimeout is how long a request may take to send its headers and
+	// body; UploadTimeout, longer, is an authenticated upload's allowance.
+	BodyTimeout    time.Duration
+	UploadTimeout  time.Duration
 	EventRetention time.Duration
 	SessionTTL     time.Duration
 	SQLiteSync     string
@@ -36,6 +40,8 @@ type Config struct {
 	MaxWSPerUser   int
 	// UsersCanCreateBots lets every user create bots, not only admins.
 	UsersCanCreateBots bool
+	// KeepBotsOfDeactivated leaves a deactivated person's bots working.
+	KeepBotsOfDeactivated bool
 	// BotPostRate and BotPostBurst hold each bot token's posts per channel.
 	BotPostRate  float64
 	BotPostBurst int
@@ -76,6 +82,8 @@ func DefaultConfig() Config {
 		DataDir:              "./data",
 		MaxBodyBytes:         1 << 20,
 		MaxUploadBytes:       50 << 20,
+		BodyTimeout:          30 * time.Second,
+		UploadTimeout:        15 * time.Minute,
 		EventRetention:       30 * 24 * time.Hour,
 		SessionTTL:           30 * 24 * time.Hour,
 		SQLiteSync:           "full",
@@ -169,6 +177,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	boolean(&c.OpenSignup, "open-signup", "let anyone sign up, not only invitees")
 	integer(&c.MaxBodyBytes, "max-body-bytes", "largest JSON request body, in bytes")
 	integer(&c.MaxUploadBytes, "max-upload-bytes", "largest uploaded file, in bytes")
+	duration(&c.BodyTimeout, "body-timeout", "how long a request may take to send its headers and body before the connection is closed")
+	duration(&c.UploadTimeout, "upload-timeout", "how long an authenticated file upload may take to send its body (15m lets 50 MiB through at 60 KB/s)")
 	duration(&c.EventRetention, "event-retention", "how long the event log keeps events")
 	duration(&c.SessionTTL, "session-ttl", "how long a login session lasts")
 	str(&c.SQLiteSync, "sqlite-sync", "SQLite synchronous mode: full (survives power loss) or normal (survives crashes)")
@@ -177,6 +187,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	small(&c.RateBurst, "rate-burst", "API requests a user may send in a burst")
 	small(&c.MaxWSPerUser, "max-ws-per-user", "WebSocket connections a user may hold open at once")
 	boolean(&c.UsersCanCreateBots, "users-can-create-bots", "let every user create bots, not only admins")
+	boolean(&c.KeepBotsOfDeactivated, "keep-bots-of-deactivated-owners", "keep a deactivated person's bots working (by default they are disabled until the owner is reactivated)")
 	float(&c.BotPostRate, "bot-post-rate", "messages per second a bot token may post to one channel (0 turns the limit off)")
 	small(&c.BotPostBurst, "bot-post-burst", "messages a bot token may post to one channel in a burst")
 	float(&c.IncomingWebhookRate, "incoming-webhook-rate", "messages per second one incoming webhook may post, sustained (0 turns the limit off)")
@@ -219,6 +230,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxUploadBytes < 1 {
 		errs = append(errs, errors.New("max-upload-bytes: must be positive"))
+	}
+	if c.BodyTimeout <= 0 || c.UploadTimeout <= 0 {
+		errs = append(errs, errors.New("body-timeout and upload-timeout: must be positive"))
 	}
 	if c.EventRetention < time.Hour {
 		errs = append(errs, errors.New("event-retention: must be at least 1h"))

@@ -1,0 +1,100 @@
+package channels
+
+import (
+	"context"
+	"fmt"
+)
+
+// OwnedBotsFunc lists, in the caller's transaction, the bots a person owns
+// (the bots package keeps who owns which).
+type OwnedBotsFunc func(tx *Tx, ownerID int64) ([]int64, error)
+
+// SetOwnedBots installs the lookup of a person's bots, which are disabled
+// with their owner unless Options.KeepBotsOfDeactivated is set.
+func (s *Service) SetOwnedBots(f OwnedBotsFunc) { s.ownedBots = f }
+
+// SetActive deactivates or reactivates a user (admins only). Deactivation
+// revokes every session and token of the user in the same transaction, and
+// disables the bots the user owns: their tokens are refused and their
+// connections closed until the owner is reactivated, which restores them
+// (a bot deactivated by itself stays so).
+func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, active bool) (*User, error) {
+	if !actor.IsAdmin {
+		return nil, Forbidden("admin_only", "only an admin can do that")
+	}
+	if userID == actor.ID && !active {
+		return nil, Invalid("cannot_deactivate_self", "user_id", "you cannot deactivate yourself")
+	}
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var bots []int64
+	err = s.db.Write(ctx, func(tx *Tx) error {
+		bots = bots[:0]
+		now := nowMillis()
+		var deactivatedAt any
+		if !active {
+			deactivatedAt = now
+			if _, err := tx.Exec(`DELETE FROM tokens WHERE user_id = ?`, userID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(`UPDATE users SET deactivated_at = ?, deactivated_with_owner = 0, updated_at = ? WHERE id = ?`,
+			deactivatedAt, now, userID); err != nil {
+			return err
+		}
+		u.Deactivated, u.UpdatedAt = !active, now
+		if err := appendUserUpdated(tx, actor.ID, u); err != nil {
+			return err
+		}
+		if s.ownedBots == nil || s.opts.KeepBotsOfDeactivated || u.Kind != KindPerson {
+			return nil
+		}
+		owned, err := s.ownedBots(tx, userID)
+		if err != nil {
+			return fmt.Errorf("list bots of user %d: %w", userID, err)
+		}
+		for _, id := range owned {
+			changed, err := setBotWithOwner(tx, actor.ID, id, active, now)
+			if err != nil {
+				return err
+			}
+			if changed {
+				bots = append(bots, id)
+			}
+		}
+		return nil
+	})
+	s.revoked(userID, 0)
+	for _, id := range bots {
+		s.revoked(id, 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("set user %d active=%v: %w", userID, active, err)
+	}
+	return u, nil
+}
+
+// setBotWithOwner disables an active bot with its owner, or restores one
+// that was disabled that way, and reports whether it changed.
+func setBotWithOwner(tx *Tx, actorID, botID int64, active bool, now int64) (bool, error) {
+	query := `UPDATE users SET deactivated_at = ?1, deactivated_with_owner = 1, updated_at = ?1
+		WHERE id = ?2 AND deactivated_at IS NULL`
+	if active {
+		query = `UPDATE users SET deactivated_at = NULL, deactivated_with_owner = 0, updated_at = ?1
+			WHERE id = ?2 AND deactivated_with_owner = 1`
+	}
+	res, err := tx.Exec(query, now, botID)
+	if err != nil {
+		return false, fmt.Errorf("set bot %d active=%v: %w", botID, active, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	var bot User
+	if err := scanUser(tx.QueryRow(`SELECT `+userColumns+` FROM users WHERE id = ?`, botID), &bot); err != nil {
+		return false, fmt.Errorf("load bot %d: %w", botID, err)
+	}
+	return true, appendUserUpdated(tx, actorID, &bot)
+}
