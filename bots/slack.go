@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,6 +34,9 @@ type SlackOptions struct {
 	MaxBodyBytes int64
 	// Limiter limits calls per user; nil allows everything.
 	Limiter *channels.RateLimiter
+	// UploadTimeout is how long an authenticated upload may take to send
+	// its body (see channels.ExtendReadDeadline).
+	UploadTimeout time.Duration
 }
 
 // SlackAPI serves the Slack Web API subset on top of the channels service,

@@ -130,6 +130,7 @@ func (s *SlackAPI) serveUpload(c *gin.Context) {
 		s.failUpload(c, http.StatusNotFound, slackFail("file_not_found"))
 		return
 	}
+	channels.ExtendReadDeadline(c.Writer, s.opts.UploadTimeout)
 	limit := s.svc.Options().MaxUploadBytes
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit+1<<20)
 	var r io.Reader = body

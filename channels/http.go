@@ -78,6 +78,9 @@ type HTTPOptions struct {
 	// login attempts per client IP. Nil allows everything.
 	Limiter      *RateLimiter
 	LoginLimiter *RateLimiter
+	// UploadTimeout is how long an authenticated upload may take to send
+	// its body, past the server's shorter deadline for every request.
+	UploadTimeout time.Duration
 }
 
 // Handler serves the core API over HTTP.

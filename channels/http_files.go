@@ -16,6 +16,7 @@ import (
 const multipartSlack = 64 << 10
 
 func (h *Handler) uploadFile(c *gin.Context) error {
+	ExtendReadDeadline(c.Writer, h.opts.UploadTimeout)
 	limit := h.svc.opts.MaxUploadBytes
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit+multipartSlack)
 	mr, err := c.Request.MultipartReader()
@@ -49,6 +50,16 @@ func (h *Handler) uploadFile(c *gin.Context) error {
 		}
 		c.JSON(http.StatusCreated, f)
 		return nil
+	}
+}
+
+// ExtendReadDeadline gives the rest of a request's body d from now (when d
+// is positive). The server's read deadline is short, so that anonymous slow
+// bodies cannot hold connections; an upload calls this once its caller is
+// authenticated, so a large file gets through a slow link.
+func ExtendReadDeadline(w http.ResponseWriter, d time.Duration) {
+	if d > 0 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
 	}
 }
 

@@ -71,7 +71,7 @@ func startTestServer(t testing.TB, wrap func(net.Listener) net.Listener, tweak .
 		a.Close()
 		t.Fatalf("router: %v", err)
 	}
-	srv.Config.Handler = router
+	srv.Config = newHTTPServer(cfg, router)
 	if wrap != nil {
 		srv.Listener = wrap(srv.Listener)
 	}

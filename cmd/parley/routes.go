@@ -71,9 +71,11 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 		MaxBodyBytes:  a.cfg.MaxBodyBytes,
 		Limiter:       userLimiter,
 		LoginLimiter:  loginLimiter(a.cfg),
+		UploadTimeout: a.cfg.UploadTimeout,
 	})
 	core.Routes(api)
-	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: userLimiter}).Routes(r)
+	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: userLimiter,
+		UploadTimeout: a.cfg.UploadTimeout}).Routes(r)
 	bots.NewHandler(a.bots, core, a.log).Routes(api)
 	// One sender (SSRF guard, signing) for outgoing webhooks and commands.
 	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(a.cfg.WebhookAllowHosts)})

@@ -35,6 +35,21 @@ func parseConfig(name string, args []string, stderr io.Writer, extra func(fs *fl
 	return cfg, fs, nil
 }
 
+// newHTTPServer is the public listener's server. A request has
+// --body-timeout to send its headers and body, so slow bodies cannot hold
+// connections open; uploads extend their own deadline once authenticated
+// (channels.ExtendReadDeadline), and WebSocket connections set their own
+// once upgraded.
+func newHTTPServer(cfg Config, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: min(10*time.Second, cfg.BodyTimeout),
+		ReadTimeout:       cfg.BodyTimeout,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
 // shutdownGrace is how long in-flight requests get after SIGTERM.
 const shutdownGrace = 15 * time.Second
 
@@ -60,12 +75,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{
-		Handler:           router,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
+	srv := newHTTPServer(cfg, router)
 
 	bg, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
