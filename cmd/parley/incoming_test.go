@@ -173,6 +173,12 @@ func TestIncoming_PayloadShapes(t *testing.T) {
 				t.Errorf("props %s", m.Props)
 			}
 		}},
+		{"a field value under an escaped key is stringified too", "application/json",
+			[]byte(`{"attachments":[{"text":"att","fields":[{"title":"n","\u0076alue":3}]}]}`), func(t *testing.T, m channels.Message) {
+				if !strings.Contains(string(m.Attachments), `"value":"3"`) {
+					t.Errorf("attachments %s: a number value is stringified", m.Attachments)
+				}
+			}},
 		{"multipart payload", mpType2, mpBody2, func(t *testing.T, m channels.Message) {
 			if m.Text != "payload in multipart" {
 				t.Errorf("text %q", m.Text)
