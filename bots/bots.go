@@ -55,16 +55,7 @@ func ownedBots(tx *channels.Tx, ownerID int64) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return channels.ScanIDs(rows)
 }
 
 // authorIcon is a bot's own icon, shown on its messages that have no icon

@@ -87,16 +87,7 @@ func (s *Service) memberIDs(ctx context.Context, channelID int64) ([]int64, erro
 	if err != nil {
 		return nil, fmt.Errorf("list member ids of %d: %w", channelID, err)
 	}
-	defer rows.Close()
-	ids := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ScanIDs(rows)
 }
 
 // Channel returns a channel the actor may read.

@@ -112,3 +112,18 @@ func IsUniqueViolation(err error) bool {
 	}
 	return false
 }
+
+// ScanIDs reads a one-column result of ids and closes rows; no rows is an
+// empty, non-nil slice.
+func ScanIDs(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("scan id: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

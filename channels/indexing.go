@@ -127,16 +127,7 @@ func (s *Service) ReadableChannelIDs(ctx context.Context, actor *Actor) ([]int64
 	if err != nil {
 		return nil, fmt.Errorf("list readable channels: %w", err)
 	}
-	defer rows.Close()
-	out := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ScanIDs(rows)
 }
 
 // DMWith returns the id of the actor's DM with userID, or 0 when they have

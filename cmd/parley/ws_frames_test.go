@@ -77,14 +77,7 @@ func TestWS_ConnectionLimitPerUser(t *testing.T) {
 	bob.dialWS("", nil).hello(bob.User.ID) // per user
 
 	first.conn.Close()
-	eventually(t, "a closed connection frees its place", func() bool {
-		ws, _, err := ada.tryDialWS("", nil)
-		if err != nil {
-			return false
-		}
-		ws.hello(ada.User.ID)
-		return true
-	})
+	ada.waitForWSPlace()
 }
 
 func TestWS_FrameSizeLimit(t *testing.T) {

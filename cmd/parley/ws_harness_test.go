@@ -137,6 +137,20 @@ func withHub(f func(*channels.HubOptions)) func(*Config) {
 	return func(c *Config) { c.hubTweak = f }
 }
 
+// waitForWSPlace waits until c may open one more connection (after one of
+// its connections closed, at the connection limit) and opens it.
+func (c *client) waitForWSPlace() {
+	c.ts.t.Helper()
+	eventually(c.ts.t, "a closed connection frees its place", func() bool {
+		ws, _, err := c.tryDialWS("", nil)
+		if err != nil {
+			return false
+		}
+		ws.hello(c.User.ID)
+		return true
+	})
+}
+
 // wsWait bounds every wait for a frame the server should send.
 const wsWait = 5 * time.Second
 

@@ -44,14 +44,7 @@ func TestWS_ConnectionLimitUnderConcurrentUpgrades(t *testing.T) {
 	// The refused upgrades left no count behind: closing one socket frees
 	// exactly one place.
 	open[0].conn.Close()
-	eventually(t, "a closed connection frees its place", func() bool {
-		ws, _, err := ada.tryDialWS("", nil)
-		if err != nil {
-			return false
-		}
-		ws.hello(ada.User.ID)
-		return true
-	})
+	ada.waitForWSPlace()
 }
 
 // TestWS_ClosedWhenTokenExpires: a socket opened with a token that expires
