@@ -134,6 +134,12 @@ func conversationsInfo(c *slackCall) (gin.H, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ch.IsMember {
+		// The caller's unread count, as conversations.list gives it.
+		if ch, err = c.api.svc.ChannelWithReadState(c.ctx, c.actor, ch.ID); err != nil {
+			return nil, err
+		}
+	}
 	return gin.H{"channel": c.shapeChannel(ch)}, nil
 }
 

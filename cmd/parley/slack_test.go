@@ -629,3 +629,20 @@ func must2[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestSlackAPI_ConversationInfoUnread: conversations.info gives a member
+// their unread count, as conversations.list does.
+func TestSlackAPI_ConversationInfoUnread(t *testing.T) {
+	ts := newTestServer(t)
+	ana := ts.signup("ana")
+	bob := ts.signup("bob")
+	ch := ana.createChannel("news", false)
+	bob.join(ch.ID)
+	ana.post(ch.ID, "one", 0)
+	ana.post(ch.ID, "two", 0)
+	info, err := ts.slackAPI(bob.Token).GetConversationInfo(&slack.GetConversationInfoInput{ChannelID: sid("C", ch.ID)})
+	must(t, err)
+	if info.UnreadCount != 2 {
+		t.Fatalf("unread_count = %d, want 2", info.UnreadCount)
+	}
+}
