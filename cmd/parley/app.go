@@ -38,6 +38,9 @@ type app struct {
 	// newRouter; parley reindex uses it unstarted); search answers queries.
 	indexer *search.Indexer
 	search  *search.Service
+	// metrics are built by newRouter and served by serve on their own
+	// listener (--metrics-listen).
+	metrics *metrics
 }
 
 // openApp opens the data folder, applies every package's migrations (core

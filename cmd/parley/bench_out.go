@@ -305,7 +305,7 @@ func benchOutBacklog(ctx context.Context, srv *benchServer, rc *benchReceiver, f
 	hc := &http.Client{Timeout: 5 * time.Second}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		pending, err := benchMetric(hc, srv.base, "parley_webhook_deliveries_pending")
+		pending, err := benchMetric(hc, srv.metricsBase, "parley_webhook_deliveries_pending")
 		if err != nil {
 			return 0, fmt.Errorf("backlog: %w", err)
 		}
@@ -329,7 +329,8 @@ func benchOutBacklog(ctx context.Context, srv *benchServer, rc *benchReceiver, f
 	return float64(n) / time.Duration(last-start.UnixNano()).Seconds(), nil
 }
 
-// benchMetric reads one unlabelled series of the server's /metrics.
+// benchMetric reads one unlabelled series of the server's /metrics, served
+// at base (--metrics-listen).
 func benchMetric(hc *http.Client, base, name string) (float64, error) {
 	res, err := hc.Get(base + "/metrics")
 	if err != nil {

@@ -27,13 +27,17 @@ type benchServer struct {
 	exited chan struct{}
 	out    *bytes.Buffer // the server's log, shown when something fails
 	outMu  sync.Mutex
+
+	// metricsBase serves /metrics (--metrics-listen): http://127.0.0.1:PORT
+	metricsBase string
 }
 
 // benchServeArgs are the flags every benchmarked server gets on top of the
-// defaults: loopback, its own data folder, and no per-user or per-hook rate
-// limits, which a load generator posting as 32 users would trip by design.
+// defaults: loopback, its own data folder, metrics on a loopback port of
+// their own, and no per-user or per-hook rate limits, which a load
+// generator posting as 32 users would trip by design.
 func benchServeArgs(dataDir string) []string {
-	return []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+	return []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--metrics-listen", "127.0.0.1:0",
 		"--rate-limit", "0", "--bot-post-rate", "0", "--incoming-webhook-rate", "0"}
 }
 
@@ -58,11 +62,14 @@ func (e *benchEnv) startServer(ctx context.Context, dataDir string, extra ...str
 		pw.Close()
 		close(s.exited)
 	}()
-	addr := make(chan string, 1)
+	// The main and the metrics listener's addresses; the server logs the
+	// metrics one first.
+	addr := make(chan [2]string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		sent := false
+		metrics := ""
 		for sc.Scan() {
 			line := sc.Text()
 			s.outMu.Lock()
@@ -70,18 +77,21 @@ func (e *benchEnv) startServer(ctx context.Context, dataDir string, extra ...str
 				s.out.WriteString(line + "\n")
 			}
 			s.outMu.Unlock()
-			if !sent && strings.Contains(line, "msg=listening") {
-				if i := strings.Index(line, "addr="); i >= 0 {
-					addr <- strings.Fields(line[i+len("addr="):])[0]
-					sent = true
-				}
+			a, ok := logAddr(line)
+			switch {
+			case !ok || sent:
+			case strings.Contains(line, `msg="metrics listening"`):
+				metrics = a
+			case strings.Contains(line, "msg=listening"):
+				addr <- [2]string{a, metrics}
+				sent = true
 			}
 		}
 		_, _ = io.Copy(io.Discard, pr)
 	}()
 	select {
 	case a := <-addr:
-		s.base = "http://" + a
+		s.base, s.metricsBase = "http://"+a[0], "http://"+a[1]
 		return s, nil
 	case <-s.exited:
 		return nil, fmt.Errorf("server exited before listening:\n%s", s.log())
@@ -92,6 +102,15 @@ func (e *benchEnv) startServer(ctx context.Context, dataDir string, extra ...str
 		s.stop()
 		return nil, fmt.Errorf("server did not listen within 2 minutes:\n%s", s.log())
 	}
+}
+
+// logAddr is the addr= of a log line.
+func logAddr(line string) (string, bool) {
+	i := strings.Index(line, "addr=")
+	if i < 0 {
+		return "", false
+	}
+	return strings.Fields(line[i+len("addr="):])[0], true
 }
 
 func (s *benchServer) pid() int { return s.cmd.Process.Pid }

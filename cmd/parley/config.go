@@ -69,6 +69,9 @@ type Config struct {
 	// DebugListen, when set, serves Go's profiler (/debug/pprof/) on a
 	// separate address, never on the public one.
 	DebugListen string
+	// MetricsListen, when set, serves Prometheus metrics (/metrics) on a
+	// separate address, never on the public one.
+	MetricsListen string
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
@@ -201,6 +204,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) error {
 	str(&c.LogFormat, "log-format", "log format: text or json")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn or error")
 	str(&c.DebugListen, "debug-listen", "address to serve Go's profiler (/debug/pprof/) on, e.g. 127.0.0.1:6060 (off when empty)")
+	str(&c.MetricsListen, "metrics-listen", "address to serve Prometheus metrics (/metrics) on, e.g. 127.0.0.1:9090 (off when empty)")
 	return errors.Join(errs...)
 }
 

@@ -540,7 +540,7 @@ func TestOutgoing_AutoDisable(t *testing.T) {
 	if len(notice) != 1 || !strings.Contains(notice[0].Text, "*hook*") || !strings.Contains(notice[0].Text, "502") {
 		t.Fatalf("notices to the owner: %+v", notice)
 	}
-	metrics := string(ts.anon().do("GET", "/metrics", nil).Body)
+	metrics := ts.scrapeMetrics()
 	for _, want := range []string{`parley_webhook_delivery_attempts_seconds_count{result="retrying"}`,
 		`parley_webhook_delivery_attempts_seconds_count{result="failed"} 1`, "parley_webhook_deliveries_pending 0"} {
 		if !strings.Contains(metrics, want) {

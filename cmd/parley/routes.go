@@ -15,7 +15,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
@@ -29,6 +28,7 @@ import (
 func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	metrics := newMetrics()
+	a.metrics = metrics // served on --metrics-listen, never here
 
 	r := gin.New()
 	// Only named proxies may set the client IP that per-IP limits key on.
@@ -40,7 +40,6 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	r.Use(recovery(a.log), requestID, accessLog(a.log), metrics.observe, securityHeaders)
 
 	r.GET("/healthz", healthz(a))
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(metrics.registry, promhttp.HandlerOpts{})))
 
 	api := r.Group("/api/v1")
 	// Loaded on first request: validating the description takes a while,

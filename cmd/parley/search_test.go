@@ -234,7 +234,7 @@ func TestSearch_CommandAndStatus(t *testing.T) {
 		t.Fatalf("status %+v", status.Search)
 	}
 	wantError(t, bea.do("GET", "/api/v1/admin/status", nil), http.StatusForbidden, "admin_only")
-	metrics := string(ts.anon().do("GET", "/metrics", nil).Body)
+	metrics := ts.scrapeMetrics()
 	for _, want := range []string{"parley_search_index_lag_events 0", "parley_search_index_failing 0",
 		"parley_search_indexed_documents_total 1", "parley_ws_connections 0", "parley_ws_slow_closed_total 0"} {
 		if !strings.Contains(metrics, want+"\n") {

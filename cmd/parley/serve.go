@@ -12,6 +12,9 @@ import (
 	"net/http/pprof"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // parseConfig reads defaults, the environment and flags for a subcommand.
@@ -87,6 +90,15 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		logger.Info("profiler listening", "addr", dln.Addr().String())
 		defer serveDebug(dln)()
+	}
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			return fmt.Errorf("listen on %s for metrics: %w", cfg.MetricsListen, err)
+		}
+		// parley bench reads this line for the address (port 0 picks one).
+		logger.Info("metrics listening", "addr", mln.Addr().String())
+		defer serveMetrics(mln, a.metrics.registry)()
 	}
 
 	logger.Info("listening", "addr", ln.Addr().String(), "url", publicURL, "data_dir", cfg.DataDir)
@@ -187,6 +199,17 @@ func tokenCreateCommand(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	fmt.Fprintln(stdout, secret)
 	return nil
+}
+
+// serveMetrics serves the Prometheus metrics on their own listener, so that
+// route names and counts are never public; it returns a function that stops
+// it.
+func serveMetrics(ln net.Listener, registry *prometheus.Registry) func() {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }
 }
 
 // serveDebug serves Go's profiler on its own listener, so that it is never
