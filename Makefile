@@ -4,8 +4,9 @@ TAGS     := sqlite_fts5
 BIN      := bin/parley
 ARGS     ?=
 BENCH    ?=
+FUZZTIME ?= 30s
 
-.PHONY: all build run test check bench screenshots clean
+.PHONY: all build run test check fuzz bench screenshots clean
 
 all: build
 
@@ -25,6 +26,10 @@ check:
 	$(GO) vet -tags $(TAGS) ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needs to run on:"; echo "$$out"; exit 1; fi
 	$(MAKE) test
+
+## fuzz: every fuzz target in the repository (func Fuzz...), one at a time, for FUZZTIME each
+fuzz:
+	GO="$(GO)" FUZZTIME="$(FUZZTIME)" .ci/fuzz
 
 ## bench: the benchmark suite against fresh servers on loopback (BENCH=--quick for a short run)
 bench: build
