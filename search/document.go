@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"encoding/json"
 	"regexp"
 	"sort"
@@ -62,9 +63,31 @@ type attachment struct {
 	Fallback   string `json:"fallback"`
 	Footer     string `json:"footer"`
 	Fields     []struct {
-		Title string `json:"title"`
-		Value string `json:"value"`
+		Title looseText `json:"title"`
+		Value looseText `json:"value"`
 	} `json:"fields"`
+}
+
+// looseText is an attachment field's text, which senders often give as a
+// number or a boolean ("value": 3): such a value is kept as written, any
+// other kind is no text, and neither makes the message's attachments
+// unreadable.
+type looseText string
+
+func (t *looseText) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*t = looseText(s)
+		return nil
+	}
+	var v any
+	if json.Unmarshal(b, &v) == nil {
+		switch v.(type) {
+		case float64, bool:
+			*t = looseText(bytes.TrimSpace(b))
+		}
+	}
+	return nil
 }
 
 func attachmentTexts(atts []attachment) []string {
@@ -72,7 +95,7 @@ func attachmentTexts(atts []attachment) []string {
 	for _, a := range atts {
 		out = append(out, a.Pretext, a.AuthorName, a.Title, a.Text, a.Footer)
 		for _, f := range a.Fields {
-			out = append(out, f.Title, f.Value)
+			out = append(out, string(f.Title), string(f.Value))
 		}
 		if a.Text == "" && a.Title == "" {
 			out = append(out, a.Fallback) // the only text some senders give

@@ -28,6 +28,9 @@ var documentCases = []struct {
 		Attachments: json.RawMessage(`[{"title":"[FIRING:1] HighLatency","title_link":"http://am/x","text":"p99 over 2s","fallback":"unused",
 				"fields":[{"title":"severity","value":"critical"}],"footer":"alertmanager"}]`)},
 		text: []string{"HighLatency", "p99 over 2s", "severity", "critical", "alertmanager"}, link: true, bot: true, public: true, missing: "unused"},
+	{name: "field values that are not strings", msg: channels.IndexedMessage{Attachments: json.RawMessage(
+		`[{"title":"disk almost full","fields":[{"title":"used %","value":97.5},{"title":"paged","value":true},{"title":"x","value":{"a":1}}]}]`)},
+		text: []string{"disk almost full", "used %", "97.5", "paged", "true"}, missing: `"a"`},
 	{name: "fallback when nothing else", msg: channels.IndexedMessage{Attachments: json.RawMessage(`[{"fallback":"only this"}]`)},
 		text: []string{"only this"}},
 	{name: "blocks", msg: channels.IndexedMessage{Blocks: json.RawMessage(`[{"type":"section","text":{"type":"mrkdwn","text":"*deployed* api"},
