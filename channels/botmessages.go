@@ -37,11 +37,16 @@ func checkOverrides(actor *Actor, username, iconEmoji, iconURL string) (Override
 }
 
 // ValidateIcon checks an icon as messages, bots and incoming webhooks
-// carry it: an emoji shortcode (with or without colons, returned without)
-// and an http(s) URL; either may be empty.
+// carry it: an emoji (a Unicode one is stored by its shortcode) and an
+// http(s) URL; either may be empty. Unlike reactions, an icon may name an
+// emoji Parley does not know: integrations send their Slack workspace's
+// custom ones, which Slack accepts too.
 func ValidateIcon(emoji, iconURL string) (string, string, error) {
 	if emoji != "" {
 		e, err := NormalizeEmoji(emoji)
+		if err != nil {
+			e, err = EmojiName(emoji)
+		}
 		if err != nil {
 			return "", "", Invalid("invalid_icon_emoji", "icon_emoji", "icon_emoji must be a shortcode like rocket")
 		}

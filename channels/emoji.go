@@ -23,7 +23,7 @@ const skinToneBase = 0x1F3FB
 // are refused. (Custom emoji, once they exist, are to join the known ones
 // here.)
 func NormalizeEmoji(s string) (string, error) {
-	if name, ok := unicodeEmojiName(s); ok {
+	if name, ok := unicodeEmojiName(strings.TrimSuffix(strings.TrimPrefix(s, ":"), ":")); ok {
 		return name, nil
 	}
 	name, err := EmojiName(s)

@@ -18,6 +18,9 @@ func TestNormalizeEmoji(t *testing.T) {
 		{"rainbow-flag", "rainbow-flag", true},
 		// Unicode emoji are stored by their shortcode, as Slack does.
 		{"🚀", "rocket", true},
+		{":🚀:", "rocket", true},
+		{"rocket::", "", false},
+		{"::rocket", "", false},
 		{"👍", "+1", true},
 		{"🎉", "tada", true},
 		{"❤️", "heart", true},
@@ -96,5 +99,27 @@ func TestValidateNewUser(t *testing.T) {
 				t.Errorf("code = %q, want %q (err %v)", code, tt.code, err)
 			}
 		})
+	}
+}
+
+func TestValidateIcon(t *testing.T) {
+	tests := []struct {
+		emoji, want string
+		ok          bool
+	}{
+		{"", "", true},
+		{":robot_face:", "robot_face", true},
+		{"🤖", "robot", true},
+		// A workspace's custom emoji, as integrations send them.
+		{":prometheus:", "prometheus", true},
+		{"<b>", "", false},
+		{"Robot Face", "", false},
+		{"🤖🤖", "", false},
+	}
+	for _, tt := range tests {
+		got, _, err := ValidateIcon(tt.emoji, "")
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ValidateIcon(%q) = %q, %v; want %q, ok=%v", tt.emoji, got, err, tt.want, tt.ok)
+		}
 	}
 }

@@ -116,3 +116,27 @@ func TestUI_EmojiPickerNamesAreKnown(t *testing.T) {
 		}
 	}
 }
+
+// Icons are not reactions: an integration's icon_emoji may name its Slack
+// workspace's custom emoji, and a Unicode one is stored by its shortcode.
+func TestIncoming_IconEmojiNames(t *testing.T) {
+	f := newHookFixture(t)
+	tests := []struct{ icon, want string }{
+		{":prometheus:", "prometheus"},
+		{"🚀", "rocket"},
+		{":fire:", "fire"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.icon, func(t *testing.T) {
+			f.use(t)
+			wantHookAnswer(t, f.sendJSON(fmt.Sprintf(`{"text":"alert","icon_emoji":%q}`, tt.icon)), http.StatusOK, "ok")
+			if got := f.last(f.ch.ID).IconEmoji; got != tt.want {
+				t.Fatalf("icon_emoji = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	res := f.sendJSON(`{"text":"alert","icon_emoji":"<b>"}`)
+	if res.Status != http.StatusBadRequest {
+		t.Fatalf("a malformed icon_emoji: %d %s", res.Status, res.Body)
+	}
+}
