@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 //go:embed migrations/*.sql
@@ -32,7 +33,7 @@ type Options struct {
 // Service manages bot accounts on top of the core's users and tokens.
 type Service struct {
 	core *channels.Service
-	db   *channels.DB
+	db   *sqlite.DB
 	opts Options
 	// icons caches each author's own icon (botIcon; the zero value for
 	// people), the default icon of its messages.
@@ -50,12 +51,12 @@ func New(core *channels.Service, opts Options) *Service {
 }
 
 // ownedBots lists the bots a person owns, in the caller's transaction.
-func ownedBots(tx *channels.Tx, ownerID int64) ([]int64, error) {
+func ownedBots(tx *sqlite.Tx, ownerID int64) ([]int64, error) {
 	rows, err := tx.Query(`SELECT user_id FROM bots WHERE owner_id = ? ORDER BY user_id`, ownerID)
 	if err != nil {
 		return nil, err
 	}
-	return channels.ScanIDs(rows)
+	return sqlite.ScanIDs(rows)
 }
 
 // authorIcon is a bot's own icon, shown on its messages that have no icon
@@ -135,7 +136,7 @@ func (s *Service) create(ctx context.Context, ownerID int64, in NewBot) (*Bot, *
 	}
 	var created int64
 	u, tok, secret, err := s.core.CreateBot(ctx, channels.NewBot{Username: in.Username, DisplayName: in.DisplayName,
-		Scopes: in.Scopes, TokenName: "default"}, func(tx *channels.Tx, bot *channels.User) error {
+		Scopes: in.Scopes, TokenName: "default"}, func(tx *sqlite.Tx, bot *channels.User) error {
 		created = bot.CreatedAt
 		_, err := tx.Exec(`INSERT INTO bots (user_id, owner_id, icon_emoji, icon_url, created_at) VALUES (?, ?, ?, ?, ?)`,
 			bot.ID, ownerID, emoji, iconURL, created)
@@ -238,7 +239,7 @@ func (s *Service) Update(ctx context.Context, actor *channels.Actor, id int64, p
 		b.DisplayName = u.DisplayName
 	}
 	if emoji != b.IconEmoji || iconURL != b.IconURL {
-		err := s.db.Write(ctx, func(tx *channels.Tx) error {
+		err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 			_, err := tx.Exec(`UPDATE bots SET icon_emoji = ?, icon_url = ? WHERE user_id = ?`, emoji, iconURL, id)
 			return err
 		})

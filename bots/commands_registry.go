@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // Command is a bot-owned slash command.
@@ -215,11 +216,11 @@ func (c *Commands) Create(ctx context.Context, actor *channels.Actor, in Command
 	}
 	now := time.Now().UnixMilli()
 	cmd.CreatedAt, cmd.UpdatedAt = now, now
-	err := c.svc.DB().Write(ctx, func(tx *channels.Tx) error {
+	err := c.svc.DB().Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT INTO commands (trigger, url, method, description, usage_hint, bot_id, creator_id, secret, token, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, cmd.Trigger, cmd.URL, cmd.Method, cmd.Description, cmd.UsageHint, cmd.BotID,
 			cmd.CreatorID, cmd.secret, cmd.Token, now, now)
-		if channels.IsUniqueViolation(err) {
+		if sqlite.IsUniqueViolation(err) {
 			return channels.Conflict("trigger_taken", fmt.Sprintf("/%s is already a command", cmd.Trigger))
 		}
 		if err != nil {
@@ -247,10 +248,10 @@ func (c *Commands) Update(ctx context.Context, actor *channels.Actor, id int64, 
 	if err := c.apply(ctx, actor, cmd, in); err != nil {
 		return nil, err
 	}
-	err = c.svc.DB().Write(ctx, func(tx *channels.Tx) error {
+	err = c.svc.DB().Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE commands SET trigger = ?, url = ?, method = ?, description = ?, usage_hint = ?, bot_id = ?, updated_at = ?
 			WHERE id = ?`, cmd.Trigger, cmd.URL, cmd.Method, cmd.Description, cmd.UsageHint, cmd.BotID, time.Now().UnixMilli(), id)
-		if channels.IsUniqueViolation(err) {
+		if sqlite.IsUniqueViolation(err) {
 			return channels.Conflict("trigger_taken", fmt.Sprintf("/%s is already a command", cmd.Trigger))
 		}
 		return err
@@ -267,7 +268,7 @@ func (c *Commands) Delete(ctx context.Context, actor *channels.Actor, id int64) 
 	if _, err := c.managed(ctx, actor, id); err != nil {
 		return err
 	}
-	return c.svc.DB().Write(ctx, func(tx *channels.Tx) error {
+	return c.svc.DB().Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`DELETE FROM commands WHERE id = ?`, id)
 		return err
 	})
@@ -279,7 +280,7 @@ func (c *Commands) RotateSecret(ctx context.Context, actor *channels.Actor, id i
 		return nil, "", err
 	}
 	secret := channels.NewSecret("plc_")
-	err := c.svc.DB().Write(ctx, func(tx *channels.Tx) error {
+	err := c.svc.DB().Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE commands SET secret = ?, updated_at = ? WHERE id = ?`, secret, time.Now().UnixMilli(), id)
 		return err
 	})

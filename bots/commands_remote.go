@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 	"github.com/parley-chat/parley/webhooks"
 )
 
@@ -73,7 +74,7 @@ func (c *Commands) runRemote(ctx context.Context, inv *Invocation, cmd *Command)
 	secret := channels.NewSecret("plr_")
 	row := &responseRow{commandID: cmd.ID, userID: inv.Actor.ID, channelID: inv.Channel.ID, threadID: inv.ThreadID,
 		expiresAt: time.Now().Add(ResponseURLTTL).UnixMilli()}
-	if err := c.svc.DB().Write(ctx, func(tx *channels.Tx) error {
+	if err := c.svc.DB().Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT INTO command_responses (secret_hash, command_id, user_id, channel_id, thread_id, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, channels.HashSecret(secret), cmd.ID, row.userID, row.channelID, nullID(row.threadID),
 			time.Now().UnixMilli(), row.expiresAt)
@@ -263,7 +264,7 @@ func actorForBot(u *channels.User) *channels.Actor {
 // saveResponse records what the last response made, for the next one's
 // replace_original and delete_original.
 func (c *Commands) saveResponse(ctx context.Context, row *responseRow) error {
-	return c.svc.DB().Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error {
+	return c.svc.DB().Write(context.WithoutCancel(ctx), func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE command_responses SET last_message_id = ?, last_ephemeral = ? WHERE id = ?`,
 			nullID(row.lastMessageID), row.lastEphemeral, row.id)
 		return err
@@ -325,7 +326,7 @@ func (c *Commands) Respond(ctx context.Context, secret string, contentType strin
 func (c *Commands) useResponseURL(ctx context.Context, secret string) (*responseRow, error) {
 	var row responseRow
 	var threadID, lastMsg sql.NullInt64
-	err := c.svc.DB().Write(ctx, func(tx *channels.Tx) error {
+	err := c.svc.DB().Write(ctx, func(tx *sqlite.Tx) error {
 		err := tx.QueryRow(`SELECT id, command_id, user_id, channel_id, thread_id, uses, last_message_id, last_ephemeral, expires_at
 			FROM command_responses WHERE secret_hash = ?`, channels.HashSecret(secret)).Scan(&row.id, &row.commandID, &row.userID,
 			&row.channelID, &threadID, &row.uses, &lastMsg, &row.lastEphemeral, &row.expiresAt)
@@ -353,7 +354,7 @@ func (c *Commands) useResponseURL(ctx context.Context, secret string) (*response
 
 // PruneResponses deletes response URLs that expired before cutoff.
 func (c *Commands) PruneResponses(ctx context.Context, cutoff time.Time) error {
-	return c.svc.DB().Write(ctx, func(tx *channels.Tx) error {
+	return c.svc.DB().Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`DELETE FROM command_responses WHERE expires_at < ?`, cutoff.UnixMilli())
 		return err
 	})

@@ -1,4 +1,4 @@
-// Package bots will hold bot accounts and their scopes, the Slack-compatible
-// Web API and slash commands. It may import channels and the outbound sender
-// of webhooks; nothing imports bots.
+// Package bots holds bot accounts and their scopes, the Slack-compatible
+// Web API and slash commands (with reminders). It may import channels, its
+// SQLite leaf and the outbound sender of webhooks; nothing imports bots.
 package bots

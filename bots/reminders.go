@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // /remind stores a reminder and a background loop (Start) posts it when it
@@ -240,7 +241,7 @@ func (c *Commands) remind(ctx context.Context, inv *Invocation) error {
 		channelID = ch.ID
 	}
 	tooMany := false
-	err = c.bots.db.Write(ctx, func(tx *channels.Tx) error {
+	err = c.bots.db.Write(ctx, func(tx *sqlite.Tx) error {
 		var pending int
 		if err := tx.QueryRow(`SELECT COUNT(*) FROM reminders WHERE creator_id = ? AND delivered_at IS NULL`, inv.Actor.ID).Scan(&pending); err != nil {
 			return err
@@ -462,7 +463,7 @@ func (c *Commands) dropReminder(ctx context.Context, r reminder, why string) err
 }
 
 func (c *Commands) markReminder(ctx context.Context, id int64) error {
-	err := c.bots.db.Write(ctx, func(tx *channels.Tx) error {
+	err := c.bots.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE reminders SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`, time.Now().UnixMilli(), id)
 		return err
 	})

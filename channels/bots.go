@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // Bot accounts are users of kind "bot": they have no password (Login only
@@ -55,7 +57,7 @@ type NewBot struct {
 // CreateBot makes a bot user and its first token; also runs in the same
 // transaction (the bots package records the bot's owner and icon there).
 // The token's secret is returned once.
-func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *Tx, bot *User) error) (*User, *Token, string, error) {
+func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *sqlite.Tx, bot *User) error) (*User, *Token, string, error) {
 	in.Username = strings.TrimSpace(in.Username)
 	if !usernamePattern.MatchString(in.Username) || reservedUsernames[in.Username] {
 		return nil, nil, "", Invalid("invalid_username", "username", "username must be 1-32 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
@@ -75,10 +77,10 @@ func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *Tx, bo
 	now := nowMillis()
 	u := &User{Username: in.Username, DisplayName: in.DisplayName, Kind: KindBot, CreatedAt: now, UpdatedAt: now}
 	var tokenID int64
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT INTO users (username, display_name, kind, created_at, updated_at) VALUES (?, ?, 'bot', ?, ?)`,
 			u.Username, u.DisplayName, now, now)
-		if IsUniqueViolation(err) {
+		if sqlite.IsUniqueViolation(err) {
 			return Conflict("username_taken", "that username is taken")
 		}
 		if err != nil {
@@ -104,7 +106,7 @@ func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *Tx, bo
 	return u, t, secret, nil
 }
 
-func insertBotToken(tx *Tx, botID int64, name, secret string, scopes []string) (int64, error) {
+func insertBotToken(tx *sqlite.Tx, botID int64, name, secret string, scopes []string) (int64, error) {
 	res, err := tx.Exec(`INSERT INTO tokens (user_id, kind, name, hash, hint, created_at, scopes) VALUES (?, 'bot', ?, ?, ?, ?, ?)`,
 		botID, name, HashSecret(secret), secretHint(secret), nowMillis(), strings.Join(scopes, ","))
 	if err != nil {
@@ -142,7 +144,7 @@ func (s *Service) IssueBotToken(ctx context.Context, botID int64, name string, s
 	}
 	secret := NewSecret(PrefixBot)
 	var id int64
-	err = s.db.Write(ctx, func(tx *Tx) (err error) {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) (err error) {
 		id, err = insertBotToken(tx, botID, name, secret, scopes)
 		return err
 	})
@@ -194,7 +196,7 @@ func (s *Service) SetBotDisplayName(ctx context.Context, actorID, botID int64, n
 		return nil, err
 	}
 	u.DisplayName, u.UpdatedAt = name, nowMillis()
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		if _, err := tx.Exec(`UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?`, u.DisplayName, u.UpdatedAt, u.ID); err != nil {
 			return err
 		}
@@ -215,7 +217,7 @@ func (s *Service) DeactivateBot(ctx context.Context, actorID, botID int64) error
 	if err != nil {
 		return err
 	}
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		now := nowMillis()
 		if _, err := tx.Exec(`DELETE FROM tokens WHERE user_id = ?`, botID); err != nil {
 			return err

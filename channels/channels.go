@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 var channelNamePattern = regexp.MustCompile(`^[a-z0-9_-]{1,80}$`)
@@ -87,7 +89,7 @@ func (s *Service) memberIDs(ctx context.Context, channelID int64) ([]int64, erro
 	if err != nil {
 		return nil, fmt.Errorf("list member ids of %d: %w", channelID, err)
 	}
-	return ScanIDs(rows)
+	return sqlite.ScanIDs(rows)
 }
 
 // Channel returns a channel the actor may read.
@@ -144,10 +146,10 @@ func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel
 	now := nowMillis()
 	c := &Channel{Name: in.Name, Kind: kind, Private: in.Private, Topic: in.Topic, Purpose: in.Purpose,
 		CreatorID: actor.ID, CreatedAt: now, UpdatedAt: now, MemberCount: 1, IsMember: true}
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT INTO channels (name, kind, topic, purpose, creator_id, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Name, c.Kind, c.Topic, c.Purpose, c.CreatorID, now, now)
-		if IsUniqueViolation(err) {
+		if sqlite.IsUniqueViolation(err) {
 			return Conflict("name_taken", "a channel with that name exists")
 		}
 		if err != nil {
@@ -168,7 +170,7 @@ func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel
 	return c, nil
 }
 
-func insertMember(tx *Tx, channelID, userID int64) error {
+func insertMember(tx *sqlite.Tx, channelID, userID int64) error {
 	// A new member starts with everything already posted marked read.
 	_, err := tx.Exec(`INSERT INTO members (channel_id, user_id, joined_at, joined_seq, last_read_id)
 		VALUES (?, ?, ?, `+nextEventSeq+`, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, channelID, userID, nowMillis(), channelID)
@@ -313,14 +315,14 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *Actor, id int64, p C
 		c.Purpose = *p.Purpose
 	}
 	c.UpdatedAt = nowMillis()
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		var name any
 		if !c.IsConversation() {
 			name = c.Name
 		}
 		_, err := tx.Exec(`UPDATE channels SET name = ?, topic = ?, purpose = ?, updated_at = ? WHERE id = ?`,
 			name, c.Topic, c.Purpose, c.UpdatedAt, c.ID)
-		if IsUniqueViolation(err) {
+		if sqlite.IsUniqueViolation(err) {
 			return Conflict("name_taken", "a channel with that name exists")
 		}
 		if err != nil {
@@ -371,7 +373,7 @@ func (s *Service) SetArchived(ctx context.Context, actor *Actor, id int64, archi
 		typ, at, c.ArchivedAt = EventChannelArchived, now, &now
 	}
 	c.UpdatedAt = now
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		if _, err := tx.Exec(`UPDATE channels SET archived_at = ?, updated_at = ? WHERE id = ?`, at, now, id); err != nil {
 			return err
 		}
@@ -413,7 +415,7 @@ func (s *Service) Join(ctx context.Context, actor *Actor, id int64) (*Channel, e
 }
 
 func (s *Service) addMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT OR IGNORE INTO members (channel_id, user_id, joined_at, joined_seq, last_read_id)
 			VALUES (?, ?, ?, `+nextEventSeq+`, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, c.ID, userID, nowMillis(), c.ID)
 		if err != nil {
@@ -452,7 +454,7 @@ func (s *Service) Leave(ctx context.Context, actor *Actor, id int64) error {
 }
 
 func (s *Service) removeMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`DELETE FROM members WHERE channel_id = ? AND user_id = ?`, c.ID, userID)
 		if err != nil {
 			return err
@@ -575,7 +577,7 @@ func (s *Service) OpenDM(ctx context.Context, actor *Actor, userIDs []int64) (c 
 		kind = ChannelGroupDM
 	}
 	var id int64
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		err := tx.QueryRow(`SELECT id FROM channels WHERE dm_key = ?`, key).Scan(&id)
 		if err == nil {
 			return nil
@@ -643,7 +645,7 @@ func (s *Service) MarkRead(ctx context.Context, actor *Actor, channelID, message
 	if !inChannel {
 		return NotFound("message")
 	}
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		if _, err := tx.Exec(`UPDATE members SET last_read_id = ? WHERE channel_id = ? AND user_id = ?`,
 			messageID, channelID, actor.ID); err != nil {
 			return err

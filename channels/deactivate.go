@@ -3,11 +3,13 @@ package channels
 import (
 	"context"
 	"fmt"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // OwnedBotsFunc lists, in the caller's transaction, the bots a person owns
 // (the bots package keeps who owns which).
-type OwnedBotsFunc func(tx *Tx, ownerID int64) ([]int64, error)
+type OwnedBotsFunc func(tx *sqlite.Tx, ownerID int64) ([]int64, error)
 
 // SetOwnedBots installs the lookup of a person's bots, which are disabled
 // with their owner unless Options.KeepBotsOfDeactivated is set.
@@ -30,7 +32,7 @@ func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, act
 		return nil, err
 	}
 	var bots []int64
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		bots = bots[:0]
 		now := nowMillis()
 		var deactivatedAt any
@@ -78,7 +80,7 @@ func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, act
 
 // setBotWithOwner disables an active bot with its owner, or restores one
 // that was disabled that way, and reports whether it changed.
-func setBotWithOwner(tx *Tx, actorID, botID int64, active bool, now int64) (bool, error) {
+func setBotWithOwner(tx *sqlite.Tx, actorID, botID int64, active bool, now int64) (bool, error) {
 	query := `UPDATE users SET deactivated_at = ?1, deactivated_with_owner = 1, updated_at = ?1
 		WHERE id = ?2 AND deactivated_at IS NULL`
 	if active {

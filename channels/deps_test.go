@@ -4,29 +4,46 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// TestNoParleyImports keeps the dependency rule: channels is the core that
-// bots, search and webhooks build on, so it imports none of them.
-func TestNoParleyImports(t *testing.T) {
-	files, err := os.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
+// TestDependencyRule keeps the design's arrows: each package (its non-test
+// files) imports only the Parley packages listed for it. The core imports
+// only its SQLite leaf, which imports nothing of ours; nothing imports bots;
+// ui imports nothing. cmd/parley wires everything and is not listed.
+func TestDependencyRule(t *testing.T) {
+	const mod = "github.com/parley-chat/parley/"
+	allowed := map[string][]string{
+		"channels":        {"channels/sqlite"},
+		"channels/sqlite": {},
+		"search":          {"channels", "channels/sqlite"},
+		"webhooks":        {"channels", "channels/sqlite"},
+		"bots":            {"channels", "channels/sqlite", "webhooks"},
+		"ui":              {},
 	}
 	fset := token.NewFileSet()
-	for _, f := range files {
-		if !strings.HasSuffix(f.Name(), ".go") {
-			continue
-		}
-		parsed, err := parser.ParseFile(fset, f.Name(), nil, parser.ImportsOnly)
+	for pkg, may := range allowed {
+		dir := filepath.Join("..", filepath.FromSlash(pkg))
+		files, err := os.ReadDir(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, imp := range parsed.Imports {
-			if strings.Contains(imp.Path.Value, "github.com/parley-chat/parley/") {
-				t.Errorf("%s imports %s: channels must not import other Parley packages", f.Name(), imp.Path.Value)
+		for _, f := range files {
+			if !strings.HasSuffix(f.Name(), ".go") || strings.HasSuffix(f.Name(), "_test.go") {
+				continue
+			}
+			parsed, err := parser.ParseFile(fset, filepath.Join(dir, f.Name()), nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range parsed.Imports {
+				path := strings.Trim(imp.Path.Value, `"`)
+				if dep, ours := strings.CutPrefix(path, mod); ours && !slices.Contains(may, dep) {
+					t.Errorf("%s/%s imports %s: %s may import only %v of Parley's packages", pkg, f.Name(), dep, pkg, may)
+				}
 			}
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // normalizeEmail trims an e-mail address and checks that it is one bare
@@ -22,7 +24,7 @@ func normalizeEmail(s string) (string, error) {
 
 // checkEmailFree refuses an address another user already has, whatever its
 // case: Slack's users.lookupByEmail must find one person per address.
-func checkEmailFree(tx *Tx, email string, userID int64) error {
+func checkEmailFree(tx *sqlite.Tx, email string, userID int64) error {
 	if email == "" {
 		return nil
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // Event types written to the log.
@@ -35,12 +37,12 @@ const (
 
 // Log is the event log's reader side: it wakes readers after commits.
 type Log struct {
-	db   *DB
+	db   *sqlite.DB
 	mu   sync.Mutex
 	wake chan struct{}
 }
 
-func newLog(db *DB) *Log {
+func newLog(db *sqlite.DB) *Log {
 	l := &Log{db: db, wake: make(chan struct{})}
 	db.OnCommit(l.notify)
 	return l
@@ -75,7 +77,7 @@ const insertEvent = `INSERT INTO events (type, scope, channel_id, actor_id, subj
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 // appendEvent writes ev in the caller's transaction and returns its seq.
-func appendEvent(tx *Tx, ev newEvent) (int64, error) {
+func appendEvent(tx *sqlite.Tx, ev newEvent) (int64, error) {
 	payload, err := json.Marshal(ev.Data)
 	if err != nil {
 		return 0, fmt.Errorf("encode %s event: %w", ev.Type, err)
@@ -186,7 +188,7 @@ func (l *Log) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
 	var total int64
 	for {
 		var n int64
-		err := l.db.Write(ctx, func(tx *Tx) error {
+		err := l.db.Write(ctx, func(tx *sqlite.Tx) error {
 			// Keep the newest event so the head survives pruning.
 			res, err := tx.Exec(`DELETE FROM events WHERE seq IN (
 				SELECT seq FROM events WHERE seq < (SELECT MAX(seq) FROM events) ORDER BY seq LIMIT ?)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // Prune works from the oldest events in batches and keeps the newest event
@@ -25,7 +27,7 @@ func TestLogPrune(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newTestService(t)
 			ctx := context.Background()
-			err := s.db.Write(ctx, func(tx *Tx) error {
+			err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 				for i := 0; i < tc.events; i++ {
 					if _, err := tx.Exec(insertEvent, "test.event", ScopeAll, nil, nil, nil, nil, []byte(`{}`),
 						base.Add(time.Duration(i)*time.Second).UnixMilli()); err != nil {

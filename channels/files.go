@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 const fileColumns = `f.id, f.uploader_id, f.name, f.content_type, f.size, f.sha256, f.width, f.height, f.created_at`
@@ -102,7 +104,7 @@ func (s *Service) UploadFile(ctx context.Context, actor *Actor, name string, r i
 			return nil, fmt.Errorf("upload: store blob: %w", err)
 		}
 	}
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT INTO files (uploader_id, name, content_type, size, sha256, width, height, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, f.UploaderID, f.Name, f.ContentType, f.Size, f.SHA256, f.Width, f.Height, f.CreatedAt)
 		if err != nil {
@@ -233,7 +235,7 @@ func (s *Service) attachableFiles(ctx context.Context, actor *Actor, ids []int64
 
 // unlinkFiles detaches a deleted message's files, deletes those no longer
 // shared anywhere, and returns the hashes of blobs nothing uses any more.
-func unlinkFiles(tx *Tx, messageID int64) ([]string, error) {
+func unlinkFiles(tx *sqlite.Tx, messageID int64) ([]string, error) {
 	rows, err := tx.Query(`SELECT file_id FROM message_files WHERE message_id = ?`, messageID)
 	if err != nil {
 		return nil, err

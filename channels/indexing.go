@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // What the search indexer reads. It follows the log for which messages
@@ -127,7 +129,7 @@ func (s *Service) ReadableChannelIDs(ctx context.Context, actor *Actor) ([]int64
 	if err != nil {
 		return nil, fmt.Errorf("list readable channels: %w", err)
 	}
-	return ScanIDs(rows)
+	return sqlite.ScanIDs(rows)
 }
 
 // DMWith returns the id of the actor's DM with userID, or 0 when they have

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // Limits on a message.
@@ -236,7 +238,7 @@ func (s *Service) PostMessage(ctx context.Context, actor *Actor, channelID int64
 	s.withAuthorIcon(ctx, msg)
 
 	var replayID int64
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		now := nowMillis()
 		// Checked in the transaction: the writer's page cache is warm, and
 		// membership cannot change between the check and the insert.
@@ -280,12 +282,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertMessage writes msg with its mentions, files, idempotency key and
 // message.created event, and sets msg.ID.
-func insertMessage(tx *Tx, msg *Message, idemKey string) error {
+func insertMessage(tx *sqlite.Tx, msg *Message, idemKey string) error {
 	iconEmoji, iconURL := msg.storedIcon()
 	res, err := tx.Exec(insertMessageSQL, msg.ChannelID, msg.UserID, msg.ThreadID, msg.Text, msg.Markup,
 		nullJSON(msg.Attachments), nullJSON(msg.Blocks), nullJSON(msg.Props), msg.CreatedAt,
 		nullString(msg.Key), nullString(msg.Username), iconEmoji, iconURL)
-	if IsUniqueViolation(err) {
+	if sqlite.IsUniqueViolation(err) {
 		return Conflict("key_conflict", "another post with this key was being made at the same time; retry")
 	}
 	if err != nil {
@@ -320,7 +322,7 @@ func insertMessage(tx *Tx, msg *Message, idemKey string) error {
 	return err
 }
 
-func insertMentions(tx *Tx, msg *Message) error {
+func insertMentions(tx *sqlite.Tx, msg *Message) error {
 	const q = `INSERT INTO mentions (message_id, channel_id, user_id, kind) VALUES (?, ?, ?, ?)`
 	for _, uid := range msg.Mentions.UserIDs {
 		if _, err := tx.Exec(q, msg.ID, msg.ChannelID, uid, "user"); err != nil {
@@ -665,7 +667,7 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 	}
 	now := nowMillis()
 	m.EditedAt = &now
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`UPDATE messages SET text = ?, attachments = ?, blocks = ?, edited_at = ?, username = ?, icon_emoji = ?, icon_url = ?
 			WHERE id = ? AND deleted_at IS NULL`,
 			m.Text, nullJSON(m.Attachments), nullJSON(m.Blocks), now, nullString(m.Username), iconEmoji, iconURL, id)
@@ -724,7 +726,7 @@ func (s *Service) DeleteMessage(ctx context.Context, actor *Actor, id int64) err
 		return Forbidden("not_author", "only the author or an admin can delete a message")
 	}
 	var orphans []string
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`UPDATE messages SET text = '', attachments = NULL, blocks = NULL, props = NULL, msg_key = NULL, deleted_at = ?
 			WHERE id = ? AND deleted_at IS NULL`, nowMillis(), id)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // reactionEvent is the payload of reaction events.
@@ -40,7 +42,7 @@ func (s *Service) React(ctx context.Context, actor *Actor, messageID int64, emoj
 		typ, q = EventReactionRemoved, `DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`
 		args = args[:3]
 	}
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		if add {
 			if err := checkReactionRoom(tx, messageID, emoji); err != nil {
 				return err
@@ -79,7 +81,7 @@ func ReactionName(emoji string, add bool) (string, error) {
 // checkReactionRoom refuses a new emoji on a message that already has
 // MaxReactionsPerMessage different ones (one already there may be added by
 // more people).
-func checkReactionRoom(tx *Tx, messageID int64, emoji string) error {
+func checkReactionRoom(tx *sqlite.Tx, messageID int64, emoji string) error {
 	var distinct int
 	var present bool
 	err := tx.QueryRow(`SELECT COUNT(DISTINCT emoji), COALESCE(MAX(emoji = ?), 0) FROM reactions WHERE message_id = ?`,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 func TestService_ReactRules(t *testing.T) {
@@ -22,7 +24,7 @@ func TestService_ReactRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A name stored before names had to be known.
-	if err := s.db.Write(ctx, func(tx *Tx) error {
+	if err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?, 'party-parrot', ?, 1)`, m.ID, bob.ID)
 		return err
 	}); err != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // Options configure the core service.
@@ -31,7 +33,7 @@ type Options struct {
 // Service is the workspace core: every operation on users, channels,
 // messages and files, each checked against the caller's permissions.
 type Service struct {
-	db   *DB
+	db   *sqlite.DB
 	log  *slog.Logger
 	opts Options
 	// Log is the event log; readers follow it.
@@ -57,7 +59,7 @@ type Service struct {
 }
 
 // New returns a Service over db, whose core migrations must have run.
-func New(db *DB, logger *slog.Logger, opts Options) *Service {
+func New(db *sqlite.DB, logger *slog.Logger, opts Options) *Service {
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = bcrypt.DefaultCost
 	}
@@ -85,7 +87,7 @@ func newDummyHash(cost int) []byte {
 }
 
 // DB returns the shared database handles, for packages that keep their own tables.
-func (s *Service) DB() *DB { return s.db }
+func (s *Service) DB() *sqlite.DB { return s.db }
 
 // Options returns the service's configuration.
 func (s *Service) Options() Options { return s.opts }
@@ -114,7 +116,7 @@ func (s *Service) maintain(ctx context.Context) error {
 		return err
 	}
 	now := nowMillis()
-	return s.db.Write(ctx, func(tx *Tx) error {
+	return s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		if _, err := tx.Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, now-idempotencyWindow.Milliseconds()); err != nil {
 			return fmt.Errorf("prune idempotency keys: %w", err)
 		}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // SystemBotUsername is the system bot's username. People cannot sign up
@@ -21,7 +23,7 @@ func (s *Service) SystemBot(ctx context.Context) (*User, error) {
 		return s.User(ctx, id)
 	}
 	var id int64
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		err := tx.QueryRow(`SELECT id FROM users WHERE is_system = 1`).Scan(&id)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err

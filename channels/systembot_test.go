@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 func TestService_Notify(t *testing.T) {
@@ -53,7 +55,7 @@ func TestService_SystemBotNameTaken(t *testing.T) {
 	s := newTestService(t)
 	// A workspace from before the name was reserved may have a person
 	// called parley.
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`INSERT INTO users (username, kind, created_at, updated_at) VALUES ('parley', 'person', 1, 1)`)
 		return err
 	})

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // newTestService opens a migrated database in a temp folder; tweak adjusts
@@ -15,7 +17,7 @@ import (
 func newTestService(t *testing.T, tweak ...func(*Options)) *Service {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := OpenDB(filepath.Join(dir, "parley.db"), "normal")
+	db, err := sqlite.OpenDB(filepath.Join(dir, "parley.db"), "normal")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 var (
@@ -77,7 +79,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, string, er
 	}
 	var userID int64
 	session := NewSecret(PrefixSession)
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		var people int
 		if err := tx.QueryRow(`SELECT COUNT(*) FROM users WHERE kind = 'person'`).Scan(&people); err != nil {
 			return err
@@ -108,7 +110,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, string, er
 	return u, session, err
 }
 
-func useInvite(tx *Tx, code string) error {
+func useInvite(tx *sqlite.Tx, code string) error {
 	if code == "" {
 		return Forbidden("signup_closed", "sign-up needs an invite from an admin")
 	}
@@ -123,14 +125,14 @@ func useInvite(tx *Tx, code string) error {
 	return nil
 }
 
-func insertUser(tx *Tx, in SignupInput, hash []byte, admin bool) (int64, error) {
+func insertUser(tx *sqlite.Tx, in SignupInput, hash []byte, admin bool) (int64, error) {
 	if err := checkEmailFree(tx, in.Email, 0); err != nil {
 		return 0, err
 	}
 	now := nowMillis()
 	res, err := tx.Exec(`INSERT INTO users (username, display_name, email, password_hash, kind, is_admin, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 'person', ?, ?, ?)`, in.Username, in.DisplayName, in.Email, string(hash), admin, now, now)
-	if IsUniqueViolation(err) {
+	if sqlite.IsUniqueViolation(err) {
 		return 0, Conflict("username_taken", "that username is taken")
 	}
 	if err != nil {
@@ -139,7 +141,7 @@ func insertUser(tx *Tx, in SignupInput, hash []byte, admin bool) (int64, error) 
 	return res.LastInsertId()
 }
 
-func insertToken(tx *Tx, userID int64, kind, name, secret string, expiresAt int64) (int64, error) {
+func insertToken(tx *sqlite.Tx, userID int64, kind, name, secret string, expiresAt int64) (int64, error) {
 	var exp any
 	if expiresAt > 0 {
 		exp = expiresAt
@@ -163,7 +165,7 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, adm
 		return nil, fmt.Errorf("hash password: %w", err)
 	}
 	var id int64
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		id, err = insertUser(tx, in, hash, admin)
 		return err
 	})
@@ -200,7 +202,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 		return nil, "", Forbidden("account_deactivated", "this account is deactivated")
 	}
 	session := NewSecret(PrefixSession)
-	err = s.db.Write(ctx, func(tx *Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := insertToken(tx, id, TokenSession, "session", session, time.Now().Add(s.opts.SessionTTL).UnixMilli())
 		return err
 	})
@@ -214,7 +216,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 // Logout revokes the token the actor authenticated with.
 func (s *Service) Logout(ctx context.Context, actor *Actor) error {
 	defer s.revoked(0, actor.TokenID)
-	return s.db.Write(ctx, func(tx *Tx) error {
+	return s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`DELETE FROM tokens WHERE id = ?`, actor.TokenID)
 		return err
 	})
@@ -275,11 +277,11 @@ func (s *Service) touchToken(id, lastUsed int64) {
 	}
 	s.touched.Store(id, now)
 	go func() {
-		err := s.db.Write(context.Background(), func(tx *Tx) error {
+		err := s.db.Write(context.Background(), func(tx *sqlite.Tx) error {
 			_, err := tx.Exec(`UPDATE tokens SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), id)
 			return err
 		})
-		if err != nil && !errors.Is(err, errClosed) {
+		if err != nil && !errors.Is(err, sqlite.ErrClosed) {
 			s.log.Warn("record token use", "token_id", id, "err", err)
 		}
 	}()
@@ -374,7 +376,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *Actor, p ProfilePatc
 		}
 	}
 	u.UpdatedAt = nowMillis()
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		if p.Email != nil {
 			if err := checkEmailFree(tx, u.Email, u.ID); err != nil {
 				return err
@@ -396,7 +398,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *Actor, p ProfilePatc
 	return &u, nil
 }
 
-func appendUserUpdated(tx *Tx, actorID int64, u *User) error {
+func appendUserUpdated(tx *sqlite.Tx, actorID int64, u *User) error {
 	public := *u
 	public.Email = ""
 	_, err := appendEvent(tx, newEvent{Type: EventUserUpdated, Scope: ScopeAll, ActorID: actorID, SubjectID: u.ID, Data: public})
@@ -432,7 +434,7 @@ func (s *Service) issueToken(ctx context.Context, userID int64, kind, prefix, na
 		expires = time.Now().Add(ttl).UnixMilli()
 	}
 	var id int64
-	err := s.db.Write(ctx, func(tx *Tx) (err error) {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) (err error) {
 		id, err = insertToken(tx, userID, kind, name, secret, expires)
 		return err
 	})
@@ -475,7 +477,7 @@ func (s *Service) DeleteToken(ctx context.Context, actor *Actor, id int64) error
 // authentications and closes its connections: asking to revoke someone
 // else's token must not sign them out.
 func (s *Service) revokeToken(ctx context.Context, del string, id int64, args ...any) error {
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(del, append([]any{id}, args...)...)
 		if err != nil {
 			return fmt.Errorf("delete token %d: %w", id, err)
@@ -501,7 +503,7 @@ func (s *Service) CreateInvite(ctx context.Context, actor *Actor, ttl time.Durat
 	}
 	code := NewSecret(PrefixInvite)
 	inv := &Invite{Code: code, CreatedBy: actor.ID, CreatedAt: nowMillis(), ExpiresAt: time.Now().Add(ttl).UnixMilli()}
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT INTO invites (hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 			HashSecret(code), actor.ID, inv.CreatedAt, inv.ExpiresAt)
 		if err != nil {
@@ -537,7 +539,7 @@ func (s *Service) SetDND(ctx context.Context, actor *Actor, until int64) (*User,
 		u.DNDUntil = &until
 	}
 	u.UpdatedAt = nowMillis()
-	err := s.db.Write(ctx, func(tx *Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		if _, err := tx.Exec(`UPDATE users SET dnd_until = ?, updated_at = ? WHERE id = ?`, u.DNDUntil, u.UpdatedAt, u.ID); err != nil {
 			return err
 		}

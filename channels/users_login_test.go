@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // Every failed login compares one bcrypt hash of the configured cost,
@@ -30,7 +32,7 @@ func TestService_LoginComparesAtConfiguredCost(t *testing.T) {
 	if _, err := s.SystemBot(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Write(ctx, func(tx *Tx) error {
+	if err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`INSERT INTO users (username, kind, created_at, updated_at) VALUES ('nopass', 'person', 1, 1)`)
 		return err
 	}); err != nil {

@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // FTS is the built-in backend: an SQLite FTS5 index in the search
@@ -68,7 +68,7 @@ import (
 // filters (see there). SortNewest (and any query without words) orders by
 // created_at, then id, newest first.
 type FTS struct {
-	db *channels.DB
+	db *sqlite.DB
 	// now is the clock for the recency part of ranking.
 	now func() time.Time
 	// rank keeps what relevance ranking needs of the whole index.
@@ -77,7 +77,7 @@ type FTS struct {
 
 // NewFTS returns the FTS5 backend over db, whose "search" migrations must
 // have been applied.
-func NewFTS(db *channels.DB) (*FTS, error) {
+func NewFTS(db *sqlite.DB) (*FTS, error) {
 	var n int
 	if err := db.ReadRow(context.Background(), `SELECT count(*) FROM sqlite_master WHERE name = 'search_fts'`).Scan(&n); err != nil {
 		return nil, fmt.Errorf("open fts index: %w", err)
@@ -128,8 +128,8 @@ func (f *FTS) Delete(ctx context.Context, ids []int64) error {
 
 // write upserts docs, deletes ids and runs also (when not nil) in one
 // transaction: the indexer saves its cursor with it.
-func (f *FTS) write(ctx context.Context, docs []Document, ids []int64, also func(tx *channels.Tx) error) error {
-	return f.db.Write(ctx, func(tx *channels.Tx) error {
+func (f *FTS) write(ctx context.Context, docs []Document, ids []int64, also func(tx *sqlite.Tx) error) error {
+	return f.db.Write(ctx, func(tx *sqlite.Tx) error {
 		for _, d := range docs {
 			body, idents, meta := cjkSpaced(d.Text), identifiers(d.Text), metaTokens(d)
 			// External content: the index forgets the old text by being
@@ -168,7 +168,7 @@ func (f *FTS) write(ctx context.Context, docs []Document, ids []int64, also func
 
 // Reset implements Index.
 func (f *FTS) Reset(ctx context.Context) error {
-	err := f.db.Write(ctx, func(tx *channels.Tx) error {
+	err := f.db.Write(ctx, func(tx *sqlite.Tx) error {
 		if _, err := tx.Exec(`INSERT INTO search_fts (search_fts) VALUES ('delete-all')`); err != nil {
 			return err
 		}

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // openTestDB opens a real SQLite file with the core's and search's
 // migrations applied.
-func openTestDB(t *testing.T) *channels.DB {
+func openTestDB(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := channels.OpenDB(filepath.Join(t.TempDir(), "parley.db"), "normal")
+	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "parley.db"), "normal")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestFTS_Suite(t *testing.T) {
 
 func TestNewFTS(t *testing.T) {
 	t.Run("refuses a database without the search tables", func(t *testing.T) {
-		db, err := channels.OpenDB(filepath.Join(t.TempDir(), "parley.db"), "normal")
+		db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "parley.db"), "normal")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // Indexer keeps an Index in step with the messages: it follows the event
@@ -27,7 +28,7 @@ import (
 // rebuilds the index from the messages rather than replaying the log.
 type Indexer struct {
 	svc   *channels.Service
-	store *channels.DB // the search database: the cursor, and FTS's tables
+	store *sqlite.DB // the search database: the cursor, and FTS's tables
 	index Index
 	log   *slog.Logger
 
@@ -58,7 +59,7 @@ const (
 
 // NewIndexer returns an indexer of index that keeps its cursor in store,
 // the search database (see OpenDB); Start runs it.
-func NewIndexer(svc *channels.Service, index Index, store *channels.DB, logger *slog.Logger) *Indexer {
+func NewIndexer(svc *channels.Service, index Index, store *sqlite.DB, logger *slog.Logger) *Indexer {
 	return &Indexer{svc: svc, store: store, index: index, log: logger}
 }
 
@@ -247,7 +248,7 @@ func (ix *Indexer) reindex(ctx context.Context, ids map[int64]bool, seq int64) e
 	}
 	if f := ix.localFTS(); f != nil {
 		// One transaction: documents, removals and the cursor.
-		err := f.write(ctx, docs, gone, func(tx *channels.Tx) error { return ix.setCursor(tx, seq) })
+		err := f.write(ctx, docs, gone, func(tx *sqlite.Tx) error { return ix.setCursor(tx, seq) })
 		if err != nil {
 			return fmt.Errorf("index %d messages: %w", len(docs), err)
 		}
@@ -291,14 +292,14 @@ func (ix *Indexer) loadCursor(ctx context.Context) (seq int64, found bool, err e
 	return seq, true, nil
 }
 
-func (ix *Indexer) setCursor(tx *channels.Tx, seq int64) error {
+func (ix *Indexer) setCursor(tx *sqlite.Tx, seq int64) error {
 	_, err := tx.Exec(`INSERT INTO search_cursor (backend, seq) VALUES (?, ?)
 		ON CONFLICT (backend) DO UPDATE SET seq = excluded.seq`, ix.index.Name(), seq)
 	return err
 }
 
 func (ix *Indexer) saveCursor(ctx context.Context, seq int64) error {
-	err := ix.store.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error { return ix.setCursor(tx, seq) })
+	err := ix.store.Write(context.WithoutCancel(ctx), func(tx *sqlite.Tx) error { return ix.setCursor(tx, seq) })
 	if err != nil {
 		return fmt.Errorf("save search cursor: %w", err)
 	}
@@ -308,7 +309,7 @@ func (ix *Indexer) saveCursor(ctx context.Context, seq int64) error {
 // dropCursor forgets the cursor, so that a rebuild cut short is started
 // again by the next Start.
 func (ix *Indexer) dropCursor(ctx context.Context) error {
-	err := ix.store.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error {
+	err := ix.store.Write(context.WithoutCancel(ctx), func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`DELETE FROM search_cursor WHERE backend = ?`, ix.index.Name())
 		return err
 	})

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // flakyIndex wraps an index and fails its writes while down, as an
@@ -54,7 +55,7 @@ func (f *flakyIndex) Delete(ctx context.Context, ids []int64) error {
 }
 
 // openTestSearchDB opens a search database of its own, as the server does.
-func openTestSearchDB(t *testing.T) *channels.DB {
+func openTestSearchDB(t *testing.T) *sqlite.DB {
 	t.Helper()
 	db, err := OpenDB(context.Background(), filepath.Join(t.TempDir(), "search.db"))
 	if err != nil {

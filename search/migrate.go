@@ -5,14 +5,17 @@ import (
 	"embed"
 	"io/fs"
 
-	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-//go:embed moved/*.sql
-var movedFiles embed.FS
+// mainDBMigrationFiles are migrations of the main database, not of
+// search.db: they drop what older versions kept there.
+//
+//go:embed maindb_migrations/*.sql
+var mainDBMigrationFiles embed.FS
 
 // Migrations returns the search database's migrations (the FTS5 backend's
 // tables and the indexer's cursor), applied by OpenDB.
@@ -26,7 +29,7 @@ func Migrations() fs.FS {
 // and these drop them (component "search-moved"; a no-op on a new
 // database).
 func MainMigrations() fs.FS {
-	sub, _ := fs.Sub(movedFiles, "moved")
+	sub, _ := fs.Sub(mainDBMigrationFiles, "maindb_migrations")
 	return sub
 }
 
@@ -40,8 +43,8 @@ func MainMigrations() fs.FS {
 // go back together and the indexer re-indexes from the older cursor (the
 // event log keeps the events far longer than that); at worst the index is
 // rebuilt from the messages. Syncing every commit would buy nothing.
-func OpenDB(ctx context.Context, path string) (*channels.DB, error) {
-	db, err := channels.OpenDB(path, "normal")
+func OpenDB(ctx context.Context, path string) (*sqlite.DB, error) {
+	db, err := sqlite.OpenDB(path, "normal")
 	if err != nil {
 		return nil, err
 	}

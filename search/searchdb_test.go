@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // With the FTS index in the cursor's database, a batch and the cursor past
@@ -112,7 +113,7 @@ func TestIndexer_RebuildDropsCursorFirst(t *testing.T) {
 func TestMainMigrations_DropOldIndex(t *testing.T) {
 	ctx := context.Background()
 	old := openTestDB(t) // the old layout: search's tables in the main file
-	fresh, err := channels.OpenDB(filepath.Join(t.TempDir(), "parley.db"), "normal")
+	fresh, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "parley.db"), "normal")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestMainMigrations_DropOldIndex(t *testing.T) {
 	if err := fresh.Migrate(ctx, "channels", channels.Migrations()); err != nil {
 		t.Fatal(err)
 	}
-	for _, db := range []*channels.DB{old, fresh} {
+	for _, db := range []*sqlite.DB{old, fresh} {
 		if err := db.Migrate(ctx, "search-moved", MainMigrations()); err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,7 @@
 // Package webhooks holds incoming webhooks (a secret URL that posts into a
 // channel the way Slack's and Mattermost's incoming webhooks do), outgoing
 // webhook subscriptions and the signed, retried outbound sender. It imports
-// only channels.
+// only channels and its SQLite leaf.
 package webhooks
 
 import (

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // PrefixIncoming starts every incoming webhook secret, so a leaked hook URL
@@ -64,7 +65,7 @@ type IncomingPatch struct {
 // IncomingService manages incoming webhooks and posts what they receive.
 type IncomingService struct {
 	core    *channels.Service
-	db      *channels.DB
+	db      *sqlite.DB
 	limiter *channels.RateLimiter
 	// lastUsed is when each hook's last_used_at was last written (Unix
 	// milliseconds): at most once a minute, so posting stays one write.
@@ -169,7 +170,7 @@ func (s *IncomingService) Create(ctx context.Context, actor *channels.Actor, in 
 	secret := channels.NewSecret(PrefixIncoming)
 	now := time.Now().UnixMilli()
 	h.CreatedAt, h.UpdatedAt = now, now
-	err := s.db.Write(ctx, func(tx *channels.Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT INTO incoming_webhooks (secret_hash, channel_id, creator_id, name, description, username,
 			icon_emoji, icon_url, allow_channel_override, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			channels.HashSecret(secret), h.ChannelID, h.CreatorID, h.Name, h.Description, h.Username, h.IconEmoji, h.IconURL,
@@ -254,7 +255,7 @@ func (s *IncomingService) Update(ctx context.Context, actor *channels.Actor, id 
 		h.ChannelID = *p.ChannelID
 	}
 	h.UpdatedAt = time.Now().UnixMilli()
-	err = s.db.Write(ctx, func(tx *channels.Tx) error {
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE incoming_webhooks SET channel_id = ?, name = ?, description = ?, username = ?, icon_emoji = ?,
 			icon_url = ?, allow_channel_override = ?, updated_at = ? WHERE id = ? AND deleted_at = 0`,
 			h.ChannelID, h.Name, h.Description, h.Username, h.IconEmoji, h.IconURL, h.AllowChannelOverride, h.UpdatedAt, h.ID)
@@ -272,7 +273,7 @@ func (s *IncomingService) Delete(ctx context.Context, actor *channels.Actor, id 
 	if _, err := s.Get(ctx, actor, id); err != nil {
 		return err
 	}
-	err := s.db.Write(ctx, func(tx *channels.Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE incoming_webhooks SET deleted_at = ? WHERE id = ?`, time.Now().UnixMilli(), id)
 		return err
 	})
@@ -458,7 +459,7 @@ func (s *IncomingService) touch(ctx context.Context, id, now int64) {
 		return
 	}
 	s.lastUsed.Store(id, now)
-	err := s.db.Write(ctx, func(tx *channels.Tx) error {
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE incoming_webhooks SET last_used_at = ? WHERE id = ?`, now, id)
 		return err
 	})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // Subscription is an outgoing webhook: which events of which channels are
@@ -131,7 +132,7 @@ func (o *Outgoing) Stats(ctx context.Context) (OutgoingStats, error) {
 // Outgoing manages outgoing webhook subscriptions and their delivery.
 type Outgoing struct {
 	svc    *channels.Service
-	db     *channels.DB
+	db     *sqlite.DB
 	sender *Sender
 	log    *slog.Logger
 	opts   OutgoingOptions
@@ -315,7 +316,7 @@ func (o *Outgoing) Create(ctx context.Context, actor *channels.Actor, in Subscri
 		return nil, "", err
 	}
 	chans, types, words := jsonOf(s.ChannelIDs), jsonOf(s.EventTypes), jsonOf(s.TriggerWords)
-	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
+	err = o.writeSubscriptions(ctx, func(tx *sqlite.Tx) error {
 		now := time.Now().UnixMilli()
 		s.CreatedAt, s.UpdatedAt = now, now
 		res, err := tx.Exec(`INSERT INTO outgoing_webhooks (creator_id, bot_id, name, url, secret, token, channel_ids, event_types,
@@ -406,7 +407,7 @@ func (o *Outgoing) Update(ctx context.Context, actor *channels.Actor, id int64, 
 			return nil, err
 		}
 	}
-	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
+	err = o.writeSubscriptions(ctx, func(tx *sqlite.Tx) error {
 		s.UpdatedAt = time.Now().UnixMilli()
 		_, err := tx.Exec(`UPDATE outgoing_webhooks SET bot_id = ?, name = ?, url = ?, channel_ids = ?, event_types = ?,
 			trigger_words = ?, trigger_when = ?, format = ?, content_type = ?, include_bot_messages = ?, active = ?, updated_at = ?
@@ -425,7 +426,7 @@ func (o *Outgoing) Delete(ctx context.Context, actor *channels.Actor, id int64) 
 	if _, err := o.Get(ctx, actor, id); err != nil {
 		return err
 	}
-	return o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
+	return o.writeSubscriptions(ctx, func(tx *sqlite.Tx) error {
 		now := time.Now().UnixMilli()
 		if _, err := tx.Exec(`UPDATE outgoing_webhooks SET deleted_at = ?, active = 0 WHERE id = ?`, now, id); err != nil {
 			return err
@@ -443,7 +444,7 @@ func (o *Outgoing) RotateSecret(ctx context.Context, actor *channels.Actor, id i
 		return nil, "", err
 	}
 	s.secret = channels.NewSecret("pws_")
-	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
+	err = o.writeSubscriptions(ctx, func(tx *sqlite.Tx) error {
 		s.UpdatedAt = time.Now().UnixMilli()
 		_, err := tx.Exec(`UPDATE outgoing_webhooks SET secret = ?, updated_at = ? WHERE id = ?`, s.secret, s.UpdatedAt, id)
 		return err

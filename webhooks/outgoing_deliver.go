@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
@@ -66,7 +67,7 @@ func (o *Outgoing) Start(ctx context.Context) error {
 	// A delivery never tried may still have been in flight when the last
 	// process stopped: send it as a retry, so that a receiver never gets
 	// the same delivery twice without a retry reason.
-	err := o.db.Write(ctx, func(tx *channels.Tx) error {
+	err := o.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE outgoing_deliveries SET last_reason = 'unknown_error' WHERE state = 'pending' AND attempts = 0 AND last_reason = ''`)
 		return err
 	})
@@ -397,7 +398,7 @@ func (o *Outgoing) disableIfFailing(ctx context.Context, s *Subscription, lastEr
 	}
 	ctx = context.WithoutCancel(ctx)
 	var disabled bool
-	err = o.writeSubscriptions(ctx, func(tx *channels.Tx) error {
+	err = o.writeSubscriptions(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`UPDATE outgoing_webhooks SET active = 0, updated_at = ? WHERE id = ? AND active = 1`, nowMillis(), s.ID)
 		if err != nil {
 			return err
@@ -484,7 +485,7 @@ func (o *Outgoing) finish(ctx context.Context, d *Delivery, state, reason string
 
 // writeRecords writes attempts and states in one transaction.
 func (o *Outgoing) writeRecords(ctx context.Context, batch []*record) error {
-	err := o.db.Write(context.WithoutCancel(ctx), func(tx *channels.Tx) error {
+	err := o.db.Write(context.WithoutCancel(ctx), func(tx *sqlite.Tx) error {
 		now := nowMillis()
 		for _, r := range batch {
 			attempts, next := r.d.AttemptCount, r.next
@@ -606,7 +607,7 @@ func (o *Outgoing) Redeliver(ctx context.Context, actor *channels.Actor, webhook
 	if state == StatePending {
 		return nil, channels.Conflict("delivery_pending", "the delivery is still queued")
 	}
-	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+	err = o.db.Write(ctx, func(tx *sqlite.Tx) error {
 		now := nowMillis()
 		_, err := tx.Exec(`UPDATE outgoing_deliveries SET state = 'pending', next_attempt_at = ?, created_at = ?, updated_at = ?,
 			last_reason = 'redelivery' WHERE id = ? AND state != 'pending'`, now, now, now, deliveryID)

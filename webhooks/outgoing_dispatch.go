@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // dispatchBatch is how many events the dispatcher reads at a time.
@@ -68,7 +69,7 @@ func (o *Outgoing) cursor(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+	err = o.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`INSERT OR IGNORE INTO outgoing_cursor (id, seq) VALUES (1, ?)`, head)
 		return err
 	})
@@ -80,7 +81,7 @@ func (o *Outgoing) cursor(ctx context.Context) (int64, error) {
 
 // writeSubscriptions runs a write that changes subscriptions, counted so
 // that the dispatcher knows to read them again.
-func (o *Outgoing) writeSubscriptions(ctx context.Context, fn func(tx *channels.Tx) error) error {
+func (o *Outgoing) writeSubscriptions(ctx context.Context, fn func(tx *sqlite.Tx) error) error {
 	o.subsStarted.Add(1)
 	defer o.subsFinished.Add(1)
 	return o.db.Write(ctx, fn)
@@ -181,7 +182,7 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 	if len(queue) == 0 {
 		return len(events), o.advance(ctx, last)
 	}
-	err = o.db.Write(ctx, func(tx *channels.Tx) error {
+	err = o.db.Write(ctx, func(tx *sqlite.Tx) error {
 		now := nowMillis()
 		for _, d := range queue {
 			if _, err := tx.Exec(`INSERT OR IGNORE INTO outgoing_deliveries (webhook_id, event_id, event_seq, event_type, body,
@@ -525,7 +526,7 @@ func (o *Outgoing) advance(ctx context.Context, last int64) error {
 	if time.Since(o.persistedAt) < cursorPersistEvery {
 		return nil
 	}
-	err := o.db.Write(ctx, func(tx *channels.Tx) error {
+	err := o.db.Write(ctx, func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE outgoing_cursor SET seq = ? WHERE id = 1 AND seq < ?`, last, last)
 		return err
 	})

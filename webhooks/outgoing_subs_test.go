@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 func newTestOutgoing(t *testing.T) *Outgoing {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := channels.OpenDB(filepath.Join(dir, "parley.db"), "normal")
+	db, err := sqlite.OpenDB(filepath.Join(dir, "parley.db"), "normal")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +40,8 @@ func newTestOutgoing(t *testing.T) *Outgoing {
 func TestOutgoing_ActiveSubscriptionsCache(t *testing.T) {
 	ctx := context.Background()
 	o := newTestOutgoing(t)
-	insert := func(name string) func(tx *channels.Tx) error {
-		return func(tx *channels.Tx) error {
+	insert := func(name string) func(tx *sqlite.Tx) error {
+		return func(tx *sqlite.Tx) error {
 			_, err := tx.Exec(`INSERT INTO outgoing_webhooks (creator_id, name, url, secret, token, channel_ids, event_types,
 				trigger_words, trigger_when, format, content_type, include_bot_messages, active, created_seq, created_at, updated_at)
 				VALUES (1, ?, 'http://example.com', 's', 't', '[]', '[]', '[]', 'first_word', 'event', 'application/json', 0, 1, 0, 1, 1)`, name)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 	"github.com/parley-chat/parley/search"
 	"github.com/parley-chat/parley/webhooks"
 )
@@ -19,10 +20,10 @@ import (
 type app struct {
 	cfg Config
 	log *slog.Logger
-	db  *channels.DB
+	db  *sqlite.DB
 	// searchDB is the search database (search.db): the FTS5 index and the
 	// indexer's cursor, with its own writer.
-	searchDB *channels.DB
+	searchDB *sqlite.DB
 	svc      *channels.Service
 	// bots manages bot accounts on top of svc.
 	bots *bots.Service
@@ -46,7 +47,7 @@ type app struct {
 // openApp opens the data folder, applies every package's migrations (core
 // first) to parley.db and search's to search.db, and builds the services.
 func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) {
-	db, err := channels.OpenDB(filepath.Join(cfg.DataDir, "parley.db"), channels.Sync(cfg.SQLiteSync))
+	db, err := sqlite.OpenDB(filepath.Join(cfg.DataDir, "parley.db"), sqlite.Sync(cfg.SQLiteSync))
 	if err != nil {
 		return nil, err
 	}

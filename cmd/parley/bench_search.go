@@ -22,6 +22,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 	"github.com/parley-chat/parley/search"
 	"github.com/parley-chat/parley/webhooks"
 )
@@ -262,7 +263,7 @@ func buildSearchCorpus(ctx context.Context, env *benchEnv, spec searchCorpusSpec
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			err := a.db.Write(ctx, func(tx *channels.Tx) error {
+			err := a.db.Write(ctx, func(tx *sqlite.Tx) error {
 				now := time.Now().UnixMilli()
 				for i := done; i < min(done+searchCorpusBatch, spec.Messages); i++ {
 					c := r.IntN(spec.Channels)
@@ -312,7 +313,7 @@ func buildSearchCorpus(ctx context.Context, env *benchEnv, spec searchCorpusSpec
 // insertCorpusMessage writes a message and its message.created event as
 // PostMessage does (channels' insertMessage), for a message with no
 // mentions, files, key or idempotency key.
-func insertCorpusMessage(tx *channels.Tx, msg *channels.Message, now int64) error {
+func insertCorpusMessage(tx *sqlite.Tx, msg *channels.Message, now int64) error {
 	res, err := tx.Exec(`INSERT INTO messages (channel_id, user_id, thread_id, text, markup, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		msg.ChannelID, msg.UserID, msg.ThreadID, msg.Text, msg.Markup, msg.CreatedAt)
 	if err != nil {

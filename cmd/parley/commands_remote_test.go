@@ -15,6 +15,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // commandApp is a Slack-style slash-command app written with slack-go: it
@@ -334,7 +335,7 @@ func TestCommands_ResponseURL(t *testing.T) {
 	// Another run's URL expires after 30 minutes.
 	w.run(w.ana, "/deploy prod")
 	second := strings.TrimPrefix(w.app.requests()[1].ResponseURL, w.ts.URL)
-	err := w.ts.app.svc.DB().Write(t.Context(), func(tx *channels.Tx) error {
+	err := w.ts.app.svc.DB().Write(t.Context(), func(tx *sqlite.Tx) error {
 		_, err := tx.Exec(`UPDATE command_responses SET expires_at = ?`, time.Now().Add(-time.Second).UnixMilli())
 		return err
 	})

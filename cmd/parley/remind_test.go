@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // systemBotID is the id of the workspace's system bot.
@@ -205,7 +206,7 @@ func TestRemind_HalfDoneDeliveryNotRepeated(t *testing.T) {
 
 	var id int64
 	due := time.Now().Add(300 * time.Millisecond).UnixMilli()
-	err := ts.app.db.Write(ctx, func(tx *channels.Tx) error {
+	err := ts.app.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT INTO reminders (creator_id, text, due_at, created_at) VALUES (?, 'half done', ?, ?)`, ana.User.ID, due, time.Now().UnixMilli())
 		if err != nil {
 			return err

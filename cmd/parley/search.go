@@ -7,13 +7,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
 	"github.com/parley-chat/parley/search"
 )
 
 // openIndex builds the search index the configuration names: Meilisearch
 // when --meili-url is set, otherwise SQLite FTS5 in the search database
 // (which holds the indexer's cursor either way).
-func openIndex(ctx context.Context, cfg Config, searchDB *channels.DB) (search.Index, error) {
+func openIndex(ctx context.Context, cfg Config, searchDB *sqlite.DB) (search.Index, error) {
 	if cfg.MeiliURL != "" {
 		// Opened when first used, so that a Meilisearch still starting
 		// does not keep the workspace from starting: the indexer retries.

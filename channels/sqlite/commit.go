@@ -1,4 +1,4 @@
-package channels
+package sqlite
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 // never holds its callers for long.
 const maxBatch = 256
 
-var errClosed = errors.New("database is closed")
+// ErrClosed is what a write gets once the database is closed.
+var ErrClosed = errors.New("database is closed")
 
 type writeReq struct {
 	ctx  context.Context
@@ -55,7 +56,7 @@ func (c *committer) do(ctx context.Context, fn func(tx *Tx) error) error {
 	c.closing.RLock()
 	if c.closed {
 		c.closing.RUnlock()
-		return errClosed
+		return ErrClosed
 	}
 	select {
 	case c.reqs <- req:

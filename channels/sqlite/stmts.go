@@ -1,4 +1,4 @@
-package channels
+package sqlite
 
 import (
 	"context"

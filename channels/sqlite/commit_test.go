@@ -1,4 +1,4 @@
-package channels
+package sqlite
 
 import (
 	"context"
@@ -10,8 +10,7 @@ import (
 
 func TestDB_Write(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t)
-	db := s.db
+	db := openTestDB(t)
 	if _, err := db.writer.Exec(`CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)`); err != nil {
 		t.Fatal(err)
 	}
@@ -84,10 +83,10 @@ func TestDB_Write(t *testing.T) {
 	})
 
 	t.Run("closed database refuses writes", func(t *testing.T) {
-		s2 := newTestService(t)
-		s2.db.Close()
-		if err := s2.db.Write(ctx, func(tx *Tx) error { return nil }); !errors.Is(err, errClosed) {
-			t.Errorf("err = %v, want errClosed", err)
+		closed := openTestDB(t)
+		closed.Close()
+		if err := closed.Write(ctx, func(tx *Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+			t.Errorf("err = %v, want ErrClosed", err)
 		}
 	})
 }
