@@ -103,34 +103,56 @@ func nullID(id int64) any {
 // read, and nothing before.
 const nextEventSeq = `(SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1)`
 
-// visibleEventsWhere is who may read an event: everyone for scope 'all', its
-// subject, and for scope 'channel' the channel's members, from the moment
-// they joined.
-const visibleEventsWhere = `seq > ?1 AND (scope = 'all' OR subject_id = ?2
-   OR (scope = 'channel' AND EXISTS (SELECT 1 FROM members m
-       WHERE m.channel_id = events.channel_id AND m.user_id = ?2 AND m.joined_seq <= events.seq)))`
+// The events userID (?2) may read after seq ?1: everyone reads scope
+// 'all', its subject reads an event about them, and a channel's members read
+// its scope 'channel' events from the moment they joined (members.joined_seq).
+const (
+	eventColumns = `e.seq, e.type, e.scope, e.channel_id, e.actor_id, e.subject_id, e.payload, e.created_at`
+	// visibleSinceJoin checks each channel event against the reader's
+	// joined_seq: one membership lookup per event.
+	visibleSinceJoin = `FROM events e
+LEFT JOIN members m ON e.scope = 'channel' AND m.channel_id = e.channel_id AND m.user_id = ?2
+WHERE e.seq > ?1 AND (e.scope = 'all' OR e.subject_id = ?2 OR m.joined_seq <= e.seq)`
+	// visibleSettled is the same when the reader joined all their channels
+	// at or before ?1+1, the usual case of a resume: membership alone
+	// decides, against a list of the reader's channels made once.
+	visibleSettled = `FROM events e
+WHERE e.seq > ?1 AND (e.scope = 'all' OR e.subject_id = ?2
+   OR (e.scope = 'channel' AND e.channel_id IN (SELECT channel_id FROM members WHERE user_id = ?2)))`
+	// ofKinds limits a bot token to the events of the channel kinds in ?4
+	// (see EventKinds).
+	ofKinds     = ` AND (e.channel_id IS NULL OR instr(?4, ',' || (SELECT kind FROM channels WHERE id = e.channel_id) || ',') > 0)`
+	eventsOrder = ` ORDER BY e.seq LIMIT ?3`
+)
 
-const selectVisibleEvents = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at
-FROM events WHERE ` + visibleEventsWhere + ` ORDER BY seq LIMIT ?3`
-
-// selectVisibleEventsOfKinds is selectVisibleEvents for a bot token: events
-// of a channel only when the channel's kind is in ?4 (see EventKinds).
-const selectVisibleEventsOfKinds = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at
-FROM events WHERE ` + visibleEventsWhere + `
-  AND (channel_id IS NULL OR instr(?4, ',' || (SELECT kind FROM channels WHERE id = events.channel_id) || ',') > 0)
-ORDER BY seq LIMIT ?3`
+// visibleEventsQuery is the query for a reader whose latest join is at
+// latestJoin, limited to kinds when kinds is set.
+func visibleEventsQuery(since, latestJoin int64, kinds bool) string {
+	from := visibleSettled
+	if latestJoin > since+1 {
+		from = visibleSinceJoin
+	}
+	q := `SELECT ` + eventColumns + ` ` + from
+	if kinds {
+		q += ofKinds
+	}
+	return q + eventsOrder
+}
 
 // Events returns the events after since that userID may see, oldest first.
 // kinds (from EventKinds) limits a bot token to the events of the channel
 // kinds it has a history scope for; "" is no limit.
 func (l *Log) Events(ctx context.Context, userID int64, kinds string, since int64, limit int) ([]Event, error) {
-	var rows *sql.Rows
-	var err error
-	if kinds == "" {
-		rows, err = l.db.Reader.QueryContext(ctx, selectVisibleEvents, since, userID, limit)
-	} else {
-		rows, err = l.db.Reader.QueryContext(ctx, selectVisibleEventsOfKinds, since, userID, limit, kinds)
+	var latestJoin int64
+	err := l.db.ReadRow(ctx, `SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE user_id = ?`, userID).Scan(&latestJoin)
+	if err != nil {
+		return nil, fmt.Errorf("read memberships of %d: %w", userID, err)
 	}
+	args := []any{since, userID, limit}
+	if kinds != "" {
+		args = append(args, kinds)
+	}
+	rows, err := l.db.Reader.QueryContext(ctx, visibleEventsQuery(since, latestJoin, kinds != ""), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events after %d: %w", since, err)
 	}
