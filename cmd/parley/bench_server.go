@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -137,8 +138,14 @@ func (s *benchServer) stop() {
 	}
 }
 
-// cpuSeconds is the server's user+system CPU time so far.
+// cpuSeconds is the server's CPU time so far: the sum of its threads' time
+// on a CPU in nanoseconds (/proc/PID/task/*/schedstat), which a phase of a
+// few milliseconds still shows. /proc/PID/stat counts whole 10 ms ticks and
+// reads 0 for such a phase; it is the fallback where schedstat is missing.
 func (s *benchServer) cpuSeconds() (float64, error) {
+	if ns, err := threadsRunTime(s.pid()); err == nil {
+		return float64(ns) / 1e9, nil
+	}
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid()))
 	if err != nil {
 		return 0, fmt.Errorf("read server CPU time: %w", err)
@@ -152,6 +159,31 @@ func (s *benchServer) cpuSeconds() (float64, error) {
 	utime, _ := strconv.ParseFloat(f[11], 64)
 	stime, _ := strconv.ParseFloat(f[12], 64)
 	return (utime + stime) / 100, nil // clock ticks: USER_HZ is 100 on Linux
+}
+
+// threadsRunTime sums the time pid's threads have spent on a CPU, in ns.
+func threadsRunTime(pid int) (int64, error) {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(tasks) == 0 {
+		return 0, fmt.Errorf("no schedstat for process %d", pid)
+	}
+	var total int64
+	for _, path := range tasks {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			continue // a thread that just exited
+		}
+		f := strings.Fields(string(raw))
+		if len(f) < 1 {
+			return 0, fmt.Errorf("unexpected %s: %q", path, raw)
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("unexpected %s: %q", path, raw)
+		}
+		total += ns
+	}
+	return total, nil
 }
 
 // memKiB reads a "Vm..." line (VmRSS, VmHWM) of the server's status in KiB.
