@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/parley-chat/parley/channels"
@@ -71,6 +72,10 @@ func TestDeactivation_DisablesOwnedBots(t *testing.T) {
 	}
 	ws := w.bot.dialWS("", nil)
 	ws.hello(w.botID)
+	// The bot's outgoing webhook hears "ship" in the channel.
+	rc := newReceiver(t)
+	hook := w.ana.createOutgoing(rc, map[string]any{"format": "slack", "trigger_words": []string{"ship"},
+		"channel_ids": []int64{w.ch.ID}, "bot_id": w.botID})
 
 	w.setActive(w.ana.User.ID, false)
 	if code, _ := ws.closeCode(); code != 4003 {
@@ -85,10 +90,21 @@ func TestDeactivation_DisablesOwnedBots(t *testing.T) {
 	if !bot.Deactivated {
 		t.Error("the bot does not show as deactivated")
 	}
+	w.root.post(w.ch.ID, "ship while disabled", 0)
 
 	w.setActive(w.ana.User.ID, true)
 	if !w.botWorks() {
 		t.Fatal("the bot does not work again after its owner is reactivated")
+	}
+	// Deliveries are queued in log order: once the later message's is
+	// there, the earlier one would be too, had it matched.
+	w.root.post(w.ch.ID, "ship when restored", 0)
+	rc.waitRequests(1)
+	if d := w.root.deliveries(hook.ID); len(d) != 1 {
+		t.Errorf("%d deliveries, want only the one after the owner's return", len(d))
+	}
+	if got := rc.requests(); len(got) != 1 || !strings.Contains(string(got[0].body), "restored") {
+		t.Errorf("the receiver got %d requests: %v", len(got), got)
 	}
 	if res := w.root.command(w.ch.ID, "/deploy prod"); !res.OK || len(w.app.requests()) != 1 {
 		t.Errorf("the restored bot's command: %+v", res)
