@@ -235,6 +235,9 @@ func TestCommands_RemoteReplies(t *testing.T) {
 
 func TestCommands_RemoteFailures(t *testing.T) {
 	w := newCommandWorld(t, func(c *Config) { c.CommandTimeout = 200 * time.Millisecond })
+	// The slow app answers only after the test: Parley gives up first.
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()
@@ -244,7 +247,7 @@ func TestCommands_RemoteFailures(t *testing.T) {
 		reply func(http.ResponseWriter, slack.SlashCommand)
 		code  string
 	}{
-		{name: "timeout", reply: func(w http.ResponseWriter, _ slack.SlashCommand) { time.Sleep(600 * time.Millisecond) }, code: "operation_timeout"},
+		{name: "timeout", reply: func(w http.ResponseWriter, _ slack.SlashCommand) { <-release }, code: "operation_timeout"},
 		{name: "500", reply: func(w http.ResponseWriter, _ slack.SlashCommand) { http.Error(w, "boom", 500) }, code: "http_server_error"},
 		{name: "404", reply: func(w http.ResponseWriter, _ slack.SlashCommand) { http.NotFound(w, nil) }, code: "http_client_error"},
 		{name: "connection refused", url: deadURL, code: "dispatch_failed"},

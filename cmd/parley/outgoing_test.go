@@ -26,8 +26,10 @@ type receiver struct {
 	srv    *httptest.Server
 	mu     sync.Mutex
 	secret string
-	got    []received
-	reply  func(n int, w http.ResponseWriter) // n counts from 1
+	// secretSet is closed once secret is known.
+	secretSet chan struct{}
+	got       []received
+	reply     func(n int, w http.ResponseWriter) // n counts from 1
 }
 
 type received struct {
@@ -37,7 +39,7 @@ type received struct {
 }
 
 func newReceiver(t *testing.T) *receiver {
-	rc := &receiver{t: t}
+	rc := &receiver{t: t, secretSet: make(chan struct{})}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var hs struct{ Type, Challenge string }
@@ -47,8 +49,9 @@ func newReceiver(t *testing.T) *receiver {
 		}
 		// A delivery can arrive before createOutgoing has stored the secret
 		// the creation returned.
-		for i := 0; i < 500 && rc.signingSecret() == ""; i++ {
-			time.Sleep(2 * time.Millisecond)
+		select {
+		case <-rc.secretSet:
+		case <-time.After(wsWait):
 		}
 		rc.mu.Lock()
 		secret := rc.secret
@@ -69,12 +72,6 @@ func newReceiver(t *testing.T) *receiver {
 	}))
 	t.Cleanup(rc.srv.Close)
 	return rc
-}
-
-func (rc *receiver) signingSecret() string {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return rc.secret
 }
 
 func (rc *receiver) requests() []received {
@@ -111,6 +108,9 @@ func (c *client) createOutgoing(rc *receiver, body map[string]any) createdOutgoi
 	var out createdOutgoing
 	c.mustJSON(http.StatusCreated, "POST", "/api/v1/outgoing-webhooks", body, &out)
 	rc.mu.Lock()
+	if rc.secret == "" {
+		close(rc.secretSet)
+	}
 	rc.secret = out.Secret
 	rc.mu.Unlock()
 	return out
@@ -665,10 +665,18 @@ func TestOutgoing_CreatedDuringTraffic(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	time.Sleep(30 * time.Millisecond)
+	// The subscription is made while posts are flowing: some before it,
+	// some after.
+	posted := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(posts)
+	}
+	waitFor(t, "posts before the subscription", func() bool { return posted() >= 10 })
 	ana.createOutgoing(rc, map[string]any{"channel_ids": []int64{ch.ID}, "event_types": []string{"message.created"}})
 	created := time.Now()
-	time.Sleep(100 * time.Millisecond)
+	before := posted()
+	waitFor(t, "posts after the subscription", func() bool { return posted() >= before+20 })
 	close(stop)
 	<-done
 
