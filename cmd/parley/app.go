@@ -29,18 +29,19 @@ type app struct {
 	bots *bots.Service
 	// incoming posts what incoming webhooks receive.
 	incoming *webhooks.IncomingService
-	hub      *channels.Hub // started by newRouter, which knows the public URL
-	// outgoing delivers outgoing webhooks; started by newRouter.
-	outgoing *webhooks.Outgoing
-	// commands runs slash commands and delivers reminders; started by
-	// newRouter.
-	commands *bots.Commands
 	// indexer keeps the search index in step with the messages (started by
-	// newRouter; parley reindex uses it unstarted); search answers queries.
+	// Start; parley reindex uses it unstarted); search answers queries.
 	indexer *search.Indexer
 	search  *search.Service
-	// metrics are built by newRouter and served by serve on their own
-	// listener (--metrics-listen).
+
+	// Set by Start, which knows the public URL.
+	publicURL string
+	hub       *channels.Hub
+	// outgoing delivers outgoing webhooks.
+	outgoing *webhooks.Outgoing
+	// commands runs slash commands and delivers reminders.
+	commands *bots.Commands
+	// metrics are served by serve on their own listener (--metrics-listen).
 	metrics *metrics
 }
 
@@ -92,6 +93,42 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 	indexer := search.NewIndexer(svc, index, searchDB, logger)
 	return &app{cfg: cfg, log: logger, db: db, searchDB: searchDB, svc: svc, bots: b, incoming: incoming,
 		indexer: indexer, search: search.NewService(svc, indexer)}, nil
+}
+
+// Start builds and starts what runs in the background, the one place it
+// starts: the readers of the event log (the realtime hub, the outgoing
+// webhook dispatcher and its workers, the search indexer) and the slash
+// command runner with its reminders. ctx bounds their lifetime (Close also
+// stops them); publicURL is where people reach the server (origins, links
+// in payloads).
+func (a *app) Start(ctx context.Context, publicURL string) error {
+	a.publicURL = publicURL
+	a.metrics = newMetrics()
+	hubOpts := channels.HubOptions{PublicURL: publicURL, MaxConnsPerUser: a.cfg.MaxWSPerUser}
+	if a.cfg.hubTweak != nil {
+		a.cfg.hubTweak(&hubOpts)
+	}
+	hub, err := channels.NewHub(ctx, a.svc, a.log, hubOpts)
+	if err != nil {
+		return err
+	}
+	a.hub = hub
+	a.metrics.watchHub(hub)
+	// One sender (SSRF guard, signing) for outgoing webhooks and commands.
+	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(a.cfg.WebhookAllowHosts)})
+	if err != nil {
+		return err
+	}
+	if err := startOutgoing(ctx, a, sender); err != nil {
+		return err
+	}
+	if err := a.indexer.Start(ctx); err != nil {
+		return err
+	}
+	a.metrics.watchSearch(a.indexer)
+	a.commands = bots.NewCommands(a.svc, a.bots, hub, a.log, bots.CommandsOptions{PublicURL: publicURL, Timeout: a.cfg.CommandTimeout,
+		Sender: sender, Search: searchMessages(a.search)})
+	return a.commands.Start(ctx)
 }
 
 // Close disconnects realtime clients and closes the databases.

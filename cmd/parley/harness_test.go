@@ -65,7 +65,11 @@ func startTestServer(t testing.TB, wrap func(net.Listener) net.Listener, tweak .
 	}
 	// The router learns the listener's URL, which browsers' Origin matches.
 	srv := httptest.NewUnstartedServer(nil)
-	router, err := newRouter(a, "http://"+srv.Listener.Addr().String())
+	err = a.Start(context.Background(), "http://"+srv.Listener.Addr().String())
+	var router *gin.Engine
+	if err == nil {
+		router, err = newRouter(a)
+	}
 	if err != nil {
 		srv.Close()
 		a.Close()

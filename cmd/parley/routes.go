@@ -23,12 +23,13 @@ import (
 	"github.com/parley-chat/parley/webhooks"
 )
 
-// newRouter builds the HTTP server: middleware, the /api/v1 group with every
-// package's routes, operations endpoints, and the web client as catch-all.
-func newRouter(a *app, publicURL string) (*gin.Engine, error) {
+// newRouter builds the HTTP server of a started app (see app.Start):
+// middleware, the /api/v1 group with every package's routes, operations
+// endpoints, and the web client as catch-all. It only mounts: what runs in
+// the background was started by app.Start.
+func newRouter(a *app) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
-	metrics := newMetrics()
-	a.metrics = metrics // served on --metrics-listen, never here
+	metrics, publicURL, hub := a.metrics, a.publicURL, a.hub
 
 	r := gin.New()
 	// Only named proxies may set the client IP that per-IP limits key on.
@@ -53,16 +54,6 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 		}
 		c.Data(http.StatusOK, "application/json", spec)
 	})
-	hubOpts := channels.HubOptions{PublicURL: publicURL, MaxConnsPerUser: a.cfg.MaxWSPerUser}
-	if a.cfg.hubTweak != nil {
-		a.cfg.hubTweak(&hubOpts)
-	}
-	hub, err := channels.NewHub(context.Background(), a.svc, a.log, hubOpts)
-	if err != nil {
-		return nil, err
-	}
-	a.hub = hub
-	metrics.watchHub(hub)
 	// One budget per user, whichever API the requests come through.
 	userLimiter := channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst)
 	core := channels.NewHandler(a.svc, hub, a.log, channels.HTTPOptions{
@@ -76,25 +67,9 @@ func newRouter(a *app, publicURL string) (*gin.Engine, error) {
 	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: userLimiter,
 		UploadTimeout: a.cfg.UploadTimeout}).Routes(r)
 	bots.NewHandler(a.bots, core, a.log).Routes(api)
-	// One sender (SSRF guard, signing) for outgoing webhooks and commands.
-	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(a.cfg.WebhookAllowHosts)})
-	if err != nil {
-		return nil, err
-	}
-	if err := mountOutgoing(a, sender, core, api, metrics); err != nil {
-		return nil, err
-	}
-	if err := a.indexer.Start(context.Background()); err != nil {
-		return nil, err
-	}
-	metrics.watchSearch(a.indexer)
+	webhooks.NewOutgoingHandler(a.outgoing, core, a.log).Routes(api)
 	search.NewHandler(a.search, core, a.log).Routes(api)
 	api.GET("/admin/status", core.RequireAuth, adminStatus(a))
-	a.commands = bots.NewCommands(a.svc, a.bots, hub, a.log, bots.CommandsOptions{PublicURL: publicURL, Timeout: a.cfg.CommandTimeout,
-		Sender: sender, Search: searchMessages(a.search)})
-	if err := a.commands.Start(context.Background()); err != nil {
-		return nil, err
-	}
 	bots.NewCommandsHandler(a.commands, core, a.log, a.cfg.MaxBodyBytes).Routes(r, api)
 	webhooks.NewIncomingHandler(a.incoming, core, a.log, webhooks.IncomingHTTPOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes}).Routes(r, api)
 

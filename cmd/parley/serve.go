@@ -72,16 +72,21 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	// The background work lives until serve returns, after the graceful
+	// shutdown, not until the signal that starts it.
+	bg, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
 	publicURL := cfg.publicURL(ln.Addr())
-	router, err := newRouter(a, publicURL)
+	if err := a.Start(bg, publicURL); err != nil {
+		ln.Close()
+		return err
+	}
+	router, err := newRouter(a)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	srv := newHTTPServer(cfg, router)
-
-	bg, stopBackground := context.WithCancel(context.Background())
-	defer stopBackground()
 	go a.svc.RunMaintenance(bg, time.Hour)
 	if cfg.DebugListen != "" {
 		dln, err := net.Listen("tcp", cfg.DebugListen)
