@@ -45,13 +45,12 @@ type botIcon struct{ emoji, url string }
 // New returns the bots service; the bots migrations must have run.
 func New(core *channels.Service, opts Options) *Service {
 	s := &Service{core: core, db: core.DB(), opts: opts}
-	core.SetAuthorIcons(s.authorIcon)
-	core.SetOwnedBots(ownedBots)
 	return s
 }
 
-// ownedBots lists the bots a person owns, in the caller's transaction.
-func ownedBots(tx *sqlite.Tx, ownerID int64) ([]int64, error) {
+// OwnedBots lists the bots a person owns, in the caller's transaction
+// (channels.Hooks.OwnedBots).
+func OwnedBots(tx *sqlite.Tx, ownerID int64) ([]int64, error) {
 	rows, err := tx.Query(`SELECT user_id FROM bots WHERE owner_id = ? ORDER BY user_id`, ownerID)
 	if err != nil {
 		return nil, err
@@ -59,9 +58,9 @@ func ownedBots(tx *sqlite.Tx, ownerID int64) ([]int64, error) {
 	return sqlite.ScanIDs(rows)
 }
 
-// authorIcon is a bot's own icon, shown on its messages that have no icon
+// AuthorIcon is a bot's own icon, shown on its messages that have no icon
 // override; people have none.
-func (s *Service) authorIcon(ctx context.Context, userID int64) (string, string) {
+func (s *Service) AuthorIcon(ctx context.Context, userID int64) (string, string) {
 	if v, ok := s.icons.Load(userID); ok {
 		ic := v.(botIcon)
 		return ic.emoji, ic.url

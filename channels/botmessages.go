@@ -67,11 +67,6 @@ func ValidateIcon(emoji, iconURL string) (string, string, error) {
 // cached.
 type AuthorIconFunc func(ctx context.Context, userID int64) (emoji, url string)
 
-// SetAuthorIcons installs the lookup of authors' own icons, the default of
-// a message's icon_emoji/icon_url when it has no per-message override. Call
-// it before serving.
-func (s *Service) SetAuthorIcons(f AuthorIconFunc) { s.authorIcon = f }
-
 // withAuthorIcons shows the author's own icon on messages that have no icon
 // override.
 func (s *Service) withAuthorIcons(ctx context.Context, msgs []Message) {
@@ -81,10 +76,10 @@ func (s *Service) withAuthorIcons(ctx context.Context, msgs []Message) {
 }
 
 func (s *Service) withAuthorIcon(ctx context.Context, m *Message) {
-	if s.authorIcon == nil || m.Deleted || m.IconEmoji != "" || m.IconURL != "" {
+	if s.hooks.AuthorIcon == nil || m.Deleted || m.IconEmoji != "" || m.IconURL != "" {
 		return
 	}
-	if m.IconEmoji, m.IconURL = s.authorIcon(ctx, m.UserID); m.IconEmoji != "" || m.IconURL != "" {
+	if m.IconEmoji, m.IconURL = s.hooks.AuthorIcon(ctx, m.UserID); m.IconEmoji != "" || m.IconURL != "" {
 		m.iconDefault = true
 	}
 }

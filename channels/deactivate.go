@@ -11,10 +11,6 @@ import (
 // (the bots package keeps who owns which).
 type OwnedBotsFunc func(tx *sqlite.Tx, ownerID int64) ([]int64, error)
 
-// SetOwnedBots installs the lookup of a person's bots, which are disabled
-// with their owner unless Options.KeepBotsOfDeactivated is set.
-func (s *Service) SetOwnedBots(f OwnedBotsFunc) { s.ownedBots = f }
-
 // SetActive deactivates or reactivates a user (admins only). Deactivation
 // revokes every session and token of the user in the same transaction, and
 // disables the bots the user owns: their tokens are refused and their
@@ -50,10 +46,10 @@ func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, act
 		if err := appendUserUpdated(tx, actor.ID, u); err != nil {
 			return err
 		}
-		if s.ownedBots == nil || s.opts.KeepBotsOfDeactivated || u.Kind != KindPerson {
+		if s.hooks.OwnedBots == nil || s.opts.KeepBotsOfDeactivated || u.Kind != KindPerson {
 			return nil
 		}
-		owned, err := s.ownedBots(tx, userID)
+		owned, err := s.hooks.OwnedBots(tx, userID)
 		if err != nil {
 			return fmt.Errorf("list bots of user %d: %w", userID, err)
 		}

@@ -81,8 +81,8 @@ func (h *Handler) visibleUser(actor *Actor, u User) User {
 	case !actor.IsAdmin:
 		u.Email = ""
 	}
-	if h.svc.presenceOf != nil {
-		u.Presence = h.svc.presenceOf(&u)
+	if h.svc.hooks.PresenceOf != nil {
+		u.Presence = h.svc.hooks.PresenceOf(&u)
 	}
 	return u
 }

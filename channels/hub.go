@@ -127,8 +127,6 @@ func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOpti
 	h.m.HandleMessageBinary(h.receivedBinary)
 	h.m.HandleSentMessage(h.sentMessage)
 	h.m.HandleError(h.failed)
-	svc.onRevoke = h.revoke
-	svc.presenceOf = h.presence.statusOf
 	go h.run()
 	return h, nil
 }
@@ -413,7 +411,7 @@ func (h *Hub) afterDispatch(e *Event) {
 	case EventUserUpdated:
 		var u User
 		if json.Unmarshal(e.Data, &u) == nil && u.Deactivated {
-			h.revoke(u.ID, 0)
+			h.Revoke(u.ID, 0)
 		}
 		if e.SubjectID != nil {
 			h.presence.profileChanged(*e.SubjectID)
@@ -421,8 +419,9 @@ func (h *Hub) afterDispatch(e *Event) {
 	}
 }
 
-// revoke closes the connections of a token (tokenID != 0) or of a user.
-func (h *Hub) revoke(userID, tokenID int64) {
+// Revoke closes the connections of a token (tokenID != 0) or of a user
+// (Hooks.Revoked).
+func (h *Hub) Revoke(userID, tokenID int64) {
 	h.mu.Lock()
 	var victims []*conn
 	for _, c := range h.conns {
@@ -515,6 +514,9 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, keys map[string]any)
 	}
 	return nil
 }
+
+// PresenceOf is a user's presence as user objects show it (Hooks.PresenceOf).
+func (h *Hub) PresenceOf(u *User) string { return h.presence.statusOf(u) }
 
 // SetAway marks a person away (until they set themselves active, from any
 // client) or active again, as the presence frame does.

@@ -40,15 +40,10 @@ type Service struct {
 	Log *Log
 
 	auth *authCache
-	// Set by the realtime hub: close revoked connections, report presence.
-	onRevoke   func(userID, tokenID int64)
-	presenceOf func(u *User) string
-	// authorIcon finds a bot's own icon (set by the bots package).
-	authorIcon AuthorIconFunc
-	// ownedBots lists a person's bots (set by the bots package).
-	ownedBots OwnedBotsFunc
-	blobMu    sync.RWMutex // uploads (read) against blob removal (write)
-	touched   sync.Map     // token id -> time.Time its last_used_at was written
+	// hooks call into the realtime hub and the bots package (SetHooks).
+	hooks   Hooks
+	blobMu  sync.RWMutex // uploads (read) against blob removal (write)
+	touched sync.Map     // token id -> time.Time its last_used_at was written
 	// systemBotID caches the system bot's user id once it exists.
 	systemBotID atomic.Int64
 	// dummyHash, of a random password at the configured cost, is what a

@@ -522,8 +522,8 @@ func (s *Service) CreateInvite(ctx context.Context, actor *Actor, ttl time.Durat
 // user, and closes their realtime connections.
 func (s *Service) revoked(userID, tokenID int64) {
 	s.auth.forget(userID, tokenID)
-	if s.onRevoke != nil {
-		s.onRevoke(userID, tokenID)
+	if s.hooks.Revoked != nil {
+		s.hooks.Revoked(userID, tokenID)
 	}
 }
 

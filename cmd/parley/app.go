@@ -91,8 +91,20 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 		return nil, err
 	}
 	indexer := search.NewIndexer(svc, index, searchDB, logger)
-	return &app{cfg: cfg, log: logger, db: db, searchDB: searchDB, svc: svc, bots: b, incoming: incoming,
-		indexer: indexer, search: search.NewService(svc, indexer)}, nil
+	a := &app{cfg: cfg, log: logger, db: db, searchDB: searchDB, svc: svc, bots: b, incoming: incoming,
+		indexer: indexer, search: search.NewService(svc, indexer)}
+	svc.SetHooks(a.hooks())
+	return a, nil
+}
+
+// hooks are the calls the core makes into the bots package and, once Start
+// has made it, the realtime hub: the one place they are wired.
+func (a *app) hooks() channels.Hooks {
+	h := channels.Hooks{AuthorIcon: a.bots.AuthorIcon, OwnedBots: bots.OwnedBots}
+	if a.hub != nil {
+		h.Revoked, h.PresenceOf = a.hub.Revoke, a.hub.PresenceOf
+	}
+	return h
 }
 
 // Start builds and starts what runs in the background, the one place it
@@ -113,6 +125,7 @@ func (a *app) Start(ctx context.Context, publicURL string) error {
 		return err
 	}
 	a.hub = hub
+	a.svc.SetHooks(a.hooks())
 	a.metrics.watchHub(hub)
 	// One sender (SSRF guard, signing) for outgoing webhooks and commands.
 	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(a.cfg.WebhookAllowHosts)})
