@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -12,9 +11,6 @@ import (
 	"net/http/pprof"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // parseConfig reads defaults, the environment and flags for a subcommand.
@@ -124,97 +120,6 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	stopBackground()
 	logger.Info("stopped")
 	return nil
-}
-
-func migrateCommand(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg, _, err := parseConfig("migrate", args, stderr, nil)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
-	if err != nil {
-		return err
-	}
-	return a.Close()
-}
-
-func configCommand(args []string, stdout, stderr io.Writer) error {
-	cfg, fs, err := parseConfig("config", args, stderr, nil)
-	if err != nil {
-		return err
-	}
-	return cfg.print(stdout, fs)
-}
-
-func userCreateCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var username string
-	var admin bool
-	cfg, _, err := parseConfig("user create", args, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&username, "username", "", "the new user's name")
-		fs.BoolVar(&admin, "admin", false, "make the user an admin")
-	})
-	if err != nil {
-		return err
-	}
-	if username == "" {
-		return errors.New("user create: --username is required")
-	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read password from stdin: %w", err)
-	}
-	password := strings.TrimRight(line, "\r\n")
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	u, err := a.svc.CreateUser(ctx, username, password, admin)
-	if err != nil {
-		return err
-	}
-	role := "user"
-	if u.IsAdmin {
-		role = "admin"
-	}
-	fmt.Fprintf(stdout, "created %s %s (id %d)\n", role, u.Username, u.ID)
-	return nil
-}
-
-func tokenCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var username, name string
-	cfg, _, err := parseConfig("token create", args, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&username, "user", "", "the user the token acts as")
-		fs.StringVar(&name, "name", "cli", "a name to recognise the token by")
-	})
-	if err != nil {
-		return err
-	}
-	if username == "" {
-		return errors.New("token create: --user is required")
-	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	_, secret, err := a.svc.CreateTokenFor(ctx, username, name)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, secret)
-	return nil
-}
-
-// serveMetrics serves the Prometheus metrics on their own listener, so that
-// route names and counts are never public; it returns a function that stops
-// it.
-func serveMetrics(ln net.Listener, registry *prometheus.Registry) func() {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return func() { _ = srv.Close() }
 }
 
 // serveDebug serves Go's profiler on its own listener, so that it is never

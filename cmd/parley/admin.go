@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/parley-chat/parley/bots"
+	"github.com/parley-chat/parley/channels"
+)
+
+// The admin commands: parley migrate, config, user create, token create,
+// bot create and reindex. Each opens the data folder, does one thing and
+// closes it; none serves.
+
+func migrateCommand(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, _, err := parseConfig("migrate", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	return a.Close()
+}
+
+func configCommand(args []string, stdout, stderr io.Writer) error {
+	cfg, fs, err := parseConfig("config", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	return cfg.print(stdout, fs)
+}
+
+func userCreateCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var username string
+	var admin bool
+	cfg, _, err := parseConfig("user create", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "", "the new user's name")
+		fs.BoolVar(&admin, "admin", false, "make the user an admin")
+	})
+	if err != nil {
+		return err
+	}
+	if username == "" {
+		return errors.New("user create: --username is required")
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from stdin: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.svc.CreateUser(ctx, username, password, admin)
+	if err != nil {
+		return err
+	}
+	role := "user"
+	if u.IsAdmin {
+		role = "admin"
+	}
+	fmt.Fprintf(stdout, "created %s %s (id %d)\n", role, u.Username, u.ID)
+	return nil
+}
+
+func tokenCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var username, name string
+	cfg, _, err := parseConfig("token create", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "user", "", "the user the token acts as")
+		fs.StringVar(&name, "name", "cli", "a name to recognise the token by")
+	})
+	if err != nil {
+		return err
+	}
+	if username == "" {
+		return errors.New("token create: --user is required")
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	_, secret, err := a.svc.CreateTokenFor(ctx, username, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+// botCreateCommand creates a bot owned by a person (the first admin unless
+// --owner names one) and prints its first token.
+func botCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var username, displayName, scopes, owner, iconEmoji string
+	cfg, _, err := parseConfig("bot create", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "", "the bot's username")
+		fs.StringVar(&displayName, "display-name", "", "the bot's display name")
+		fs.StringVar(&scopes, "scopes", "", "comma-separated scopes of its token, e.g. chat:write,channels:read")
+		fs.StringVar(&owner, "owner", "", "the person who owns the bot (default: the first admin)")
+		fs.StringVar(&iconEmoji, "icon-emoji", "", "the bot's icon, an emoji shortcode")
+	})
+	if err != nil {
+		return err
+	}
+	if username == "" {
+		return errors.New("bot create: --username is required")
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if owner == "" {
+		if owner, err = firstAdmin(ctx, a); err != nil {
+			return err
+		}
+	}
+	var list []string
+	for _, s := range strings.Split(scopes, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			list = append(list, s)
+		}
+	}
+	_, _, secret, err := a.bots.CreateFor(ctx, owner, bots.NewBot{Username: username, DisplayName: displayName,
+		IconEmoji: iconEmoji, Scopes: list})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+// firstAdmin names the oldest active admin, the default owner of CLI-made bots.
+func firstAdmin(ctx context.Context, a *app) (string, error) {
+	var after int64
+	for {
+		users, err := a.svc.Users(ctx, after, 200)
+		if err != nil {
+			return "", err
+		}
+		for _, u := range users {
+			if u.IsAdmin && u.Kind == channels.KindPerson && !u.Deactivated {
+				return u.Username, nil
+			}
+		}
+		if len(users) < 200 {
+			return "", errors.New("bot create: no admin to own the bot; pass --owner or create an admin first")
+		}
+		after = users[len(users)-1].ID
+	}
+}
+
+// reindexBatch is how many messages a rebuild writes per batch.
+const reindexBatch = 1000
+
+// reindexCommand rebuilds the search index from the database: a progress
+// bar on a terminal, a final line otherwise. It may run while the server
+// does; the server's indexer then re-indexes what was posted meanwhile.
+func reindexCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseConfig("reindex", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	var bar *progressbar.ProgressBar
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("reindexing"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("messages"), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+	}
+	var indexed int64
+	err = a.indexer.Rebuild(ctx, reindexBatch, func(done, total int64) {
+		indexed = done
+		if bar != nil {
+			bar.ChangeMax64(total)
+			_ = bar.Set64(done)
+		}
+	})
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	fmt.Fprintf(stdout, "reindexed %d messages into %s\n", indexed, a.indexer.Index().Name())
+	return nil
+}
