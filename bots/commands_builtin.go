@@ -364,7 +364,7 @@ func parseDuration(s string) (time.Duration, bool) {
 // parseCount reads a count of units: ASCII digits only (no sign, no
 // spaces); one too large for an int64 is math.MaxInt64.
 func parseCount(s string) (int64, bool) {
-	if s == "" || strings.Trim(s, "0123456789") != "" {
+	if !isDigits(s) {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)

@@ -178,7 +178,7 @@ func (s *Service) BotTokens(ctx context.Context, botID int64) ([]Token, error) {
 // RevokeBotToken deletes one token of a bot; requests with it fail with 401
 // at once and its WebSockets are closed.
 func (s *Service) RevokeBotToken(ctx context.Context, botID, tokenID int64) error {
-	err := s.revokeToken(ctx, `DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, tokenID, botID, TokenBot)
+	err := s.revokeToken(ctx, tokenID, botID, TokenBot)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("revoke token %d of bot %d: %w", tokenID, botID, err)
 	}

@@ -170,10 +170,14 @@ func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel
 	return c, nil
 }
 
+// newMemberRow inserts member ?2 of channel ?1 at time ?3: they read the
+// channel's log from the next event on, and start with everything already
+// posted marked read.
+const newMemberRow = `INTO members (channel_id, user_id, joined_at, joined_seq, last_read_id)
+	VALUES (?1, ?2, ?3, ` + nextEventSeq + `, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?1))`
+
 func insertMember(tx *sqlite.Tx, channelID, userID int64) error {
-	// A new member starts with everything already posted marked read.
-	_, err := tx.Exec(`INSERT INTO members (channel_id, user_id, joined_at, joined_seq, last_read_id)
-		VALUES (?, ?, ?, `+nextEventSeq+`, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, channelID, userID, nowMillis(), channelID)
+	_, err := tx.Exec(`INSERT `+newMemberRow, channelID, userID, nowMillis())
 	if err != nil {
 		return fmt.Errorf("add member %d to %d: %w", userID, channelID, err)
 	}
@@ -416,8 +420,7 @@ func (s *Service) Join(ctx context.Context, actor *Actor, id int64) (*Channel, e
 
 func (s *Service) addMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(`INSERT OR IGNORE INTO members (channel_id, user_id, joined_at, joined_seq, last_read_id)
-			VALUES (?, ?, ?, `+nextEventSeq+`, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?))`, c.ID, userID, nowMillis(), c.ID)
+		res, err := tx.Exec(`INSERT OR IGNORE `+newMemberRow, c.ID, userID, nowMillis())
 		if err != nil {
 			return err
 		}

@@ -683,18 +683,15 @@ func (s *Service) EditMessage(ctx context.Context, actor *Actor, id int64, e Mes
 		if err := insertMentions(tx, m); err != nil {
 			return err
 		}
-		// The earlier text leaves the log, as a deleted message's does: a
-		// replay shows the message as it is now.
-		current, err := json.Marshal(m)
+		seq, err := appendEvent(tx, newEvent{Type: EventMessageUpdated, Scope: ScopeChannel, ChannelID: m.ChannelID,
+			ActorID: actor.ID, MessageID: id, Data: m})
 		if err != nil {
-			return fmt.Errorf("encode message %d: %w", id, err)
-		}
-		if _, err := tx.Exec(`UPDATE events SET payload = ? WHERE message_id = ? AND type IN (?, ?)`,
-			current, id, EventMessageCreated, EventMessageUpdated); err != nil {
 			return err
 		}
-		_, err = appendEvent(tx, newEvent{Type: EventMessageUpdated, Scope: ScopeChannel, ChannelID: m.ChannelID,
-			ActorID: actor.ID, MessageID: id, Data: m})
+		// The earlier text leaves the log, as a deleted message's does: a
+		// replay shows the message as it is now, the payload just logged.
+		_, err = tx.Exec(`UPDATE events SET payload = (SELECT payload FROM events WHERE seq = ?1)
+			WHERE message_id = ?2 AND type IN (?3, ?4) AND seq < ?1`, seq, id, EventMessageCreated, EventMessageUpdated)
 		return err
 	})
 	if err != nil {

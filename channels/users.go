@@ -469,16 +469,16 @@ func (s *Service) Tokens(ctx context.Context, actor *Actor) ([]Token, error) {
 
 // DeleteToken revokes one of the actor's personal access tokens.
 func (s *Service) DeleteToken(ctx context.Context, actor *Actor, id int64) error {
-	return s.revokeToken(ctx, `DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, id, actor.ID, TokenPersonal)
+	return s.revokeToken(ctx, id, actor.ID, TokenPersonal)
 }
 
-// revokeToken deletes the token row that del matches (its first argument is
-// the token id) and, only when a row was deleted, drops the token's cached
-// authentications and closes its connections: asking to revoke someone
-// else's token must not sign them out.
-func (s *Service) revokeToken(ctx context.Context, del string, id int64, args ...any) error {
+// revokeToken deletes token id of the given kind if ownerID owns it and,
+// only when a row was deleted, drops the token's cached authentications and
+// closes its connections: asking to revoke someone else's token must not
+// sign them out.
+func (s *Service) revokeToken(ctx context.Context, id, ownerID int64, kind string) error {
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(del, append([]any{id}, args...)...)
+		res, err := tx.Exec(`DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, id, ownerID, kind)
 		if err != nil {
 			return fmt.Errorf("delete token %d: %w", id, err)
 		}
