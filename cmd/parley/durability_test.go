@@ -307,14 +307,22 @@ func (l *durLog) Write(b []byte) (int, error) {
 		if l.sent || !strings.Contains(line, "msg=listening") {
 			continue
 		}
-		for _, field := range strings.Fields(line) {
-			if addr, ok := strings.CutPrefix(field, "addr="); ok {
-				l.addr <- addr
-				l.sent = true
-			}
+		if addr, ok := logAddr(line); ok {
+			l.addr <- addr
+			l.sent = true
 		}
 	}
 	return len(b), nil
+}
+
+// logAddr is the addr= field of a server's log line.
+func logAddr(line string) (string, bool) {
+	for _, field := range strings.Fields(line) {
+		if addr, ok := strings.CutPrefix(field, "addr="); ok {
+			return addr, true
+		}
+	}
+	return "", false
 }
 
 func (l *durLog) String() string {

@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/parley-chat/parley/cmd/parley/bench"
 )
 
 const usage = `parley: a self-hosted team chat server
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "reindex":
 		return reindexCommand(ctx, rest, stdout, stderr)
 	case "bench":
-		return benchCommand(ctx, rest, stdout, stderr)
+		return bench.Command(ctx, rest, stdout, stderr, openBenchWorkspace)
 	case "user create":
 		return userCreateCommand(ctx, rest, stdin, stdout, stderr)
 	case "token create":

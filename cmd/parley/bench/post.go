@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -25,7 +25,7 @@ type postTarget struct {
 	unit string
 	// seed prepares the data folder and returns the channel posted to and
 	// one credential per client (tokens, or the hook's path for all).
-	seed func(ctx context.Context, a *app) (channelID int64, creds []string, err error)
+	seed func(ctx context.Context, w *Workspace) (channelID int64, creds []string, err error)
 	// request builds client g's post number i.
 	request func(base, cred string, channelID int64, g, i int) (*http.Request, error)
 	ok      func(status int, body []byte) bool
@@ -51,12 +51,12 @@ func benchPost(ctx context.Context, env *benchEnv) (benchResult, error) {
 func benchWebhookIn(ctx context.Context, env *benchEnv) (benchResult, error) {
 	return runPostWorkload(ctx, env, postTarget{
 		unit: "posts/s",
-		seed: func(ctx context.Context, a *app) (int64, []string, error) {
-			channelID, owner, err := seedPostersOwner(ctx, a)
+		seed: func(ctx context.Context, w *Workspace) (int64, []string, error) {
+			channelID, owner, err := seedPostersOwner(ctx, w)
 			if err != nil {
 				return 0, nil, err
 			}
-			_, secret, err := a.incoming.Create(ctx, owner, webhooks.NewIncoming{ChannelID: channelID, Name: "ci", IconEmoji: "robot_face"})
+			_, secret, err := w.Incoming.Create(ctx, owner, webhooks.NewIncoming{ChannelID: channelID, Name: "ci", IconEmoji: "robot_face"})
 			if err != nil {
 				return 0, nil, fmt.Errorf("create incoming webhook: %w", err)
 			}
@@ -83,19 +83,19 @@ func benchWebhookIn(ctx context.Context, env *benchEnv) (benchResult, error) {
 func benchSlackAPI(ctx context.Context, env *benchEnv) (benchResult, error) {
 	return runPostWorkload(ctx, env, postTarget{
 		unit: "posts/s",
-		seed: func(ctx context.Context, a *app) (int64, []string, error) {
-			channelID, owner, err := seedPostersOwner(ctx, a)
+		seed: func(ctx context.Context, w *Workspace) (int64, []string, error) {
+			channelID, owner, err := seedPostersOwner(ctx, w)
 			if err != nil {
 				return 0, nil, err
 			}
 			creds := make([]string, benchPosters)
 			err = benchParallel(benchPosters, 4, func(i int) error {
-				bot, _, secret, err := a.bots.Create(ctx, owner, bots.NewBot{Username: fmt.Sprintf("ci%d", i),
+				bot, _, secret, err := w.Bots.Create(ctx, owner, bots.NewBot{Username: fmt.Sprintf("ci%d", i),
 					Scopes: []string{"chat:write"}})
 				if err != nil {
 					return fmt.Errorf("create bot: %w", err)
 				}
-				if err := a.svc.AddMember(ctx, owner, channelID, bot.ID); err != nil {
+				if err := w.Core.AddMember(ctx, owner, channelID, bot.ID); err != nil {
 					return fmt.Errorf("add bot to the channel: %w", err)
 				}
 				creds[i] = secret
@@ -122,24 +122,24 @@ func benchSlackAPI(ctx context.Context, env *benchEnv) (benchResult, error) {
 }
 
 // seedPosters makes benchPosters users in one public channel.
-func seedPosters(ctx context.Context, a *app) (int64, []string, error) {
-	_, tokens, err := seedUsers(ctx, a, "poster", benchPosters)
+func seedPosters(ctx context.Context, w *Workspace) (int64, []string, error) {
+	_, tokens, err := seedUsers(ctx, w, "poster", benchPosters)
 	if err != nil {
 		return 0, nil, err
 	}
-	channelID, err := seedChannel(ctx, a, "bench", tokens)
+	channelID, err := seedChannel(ctx, w, "bench", tokens)
 	return channelID, tokens, err
 }
 
 // seedPostersOwner seeds the posters' channel for a workload that posts
 // through something its first user owns (a hook, bots), and returns that
 // user.
-func seedPostersOwner(ctx context.Context, a *app) (int64, *channels.Actor, error) {
-	channelID, tokens, err := seedPosters(ctx, a)
+func seedPostersOwner(ctx context.Context, w *Workspace) (int64, *channels.Actor, error) {
+	channelID, tokens, err := seedPosters(ctx, w)
 	if err != nil {
 		return 0, nil, err
 	}
-	owner, err := a.svc.Authenticate(ctx, tokens[0])
+	owner, err := w.Core.Authenticate(ctx, tokens[0])
 	return channelID, owner, err
 }
 
@@ -150,8 +150,8 @@ func runPostWorkload(ctx context.Context, env *benchEnv, t postTarget) (benchRes
 		channelID int64
 		creds     []string
 	)
-	err := seedData(ctx, env.tmp, func(a *app) (err error) {
-		channelID, creds, err = t.seed(ctx, a)
+	err := env.seed(ctx, env.tmp, func(w *Workspace) (err error) {
+		channelID, creds, err = t.seed(ctx, w)
 		return err
 	})
 	if err != nil {
@@ -190,7 +190,7 @@ func runPostWorkload(ctx context.Context, env *benchEnv, t postTarget) (benchRes
 		fmt.Fprintf(env.log, "  first error: %v\n", st.firstErr)
 	}
 	srv.stop()
-	stored, err := countMessages(env.tmp, channelID)
+	stored, err := env.countMessages(ctx, env.tmp, channelID)
 	if err != nil {
 		return res, fmt.Errorf("count stored messages: %w", err)
 	}

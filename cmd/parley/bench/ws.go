@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -234,11 +234,11 @@ func benchFanout(ctx context.Context, env *benchEnv) (benchResult, error) {
 		channelID int64
 		tokens    []string
 	)
-	err := seedData(ctx, env.tmp, func(a *app) (err error) {
-		if _, tokens, err = seedUsers(ctx, a, "fan", listeners); err != nil {
+	err := env.seed(ctx, env.tmp, func(w *Workspace) (err error) {
+		if _, tokens, err = seedUsers(ctx, w, "fan", listeners); err != nil {
 			return err
 		}
-		channelID, err = seedChannel(ctx, a, "fanout", tokens)
+		channelID, err = seedChannel(ctx, w, "fanout", tokens)
 		return err
 	})
 	if err != nil {
@@ -694,8 +694,8 @@ func benchIdle(ctx context.Context, env *benchEnv) (benchResult, error) {
 	const perUser, warm = 20, 20 // the server's default --max-ws-per-user
 	users := (conns + perUser - 1) / perUser
 	var tokens []string
-	err := seedData(ctx, env.tmp, func(a *app) (err error) {
-		_, tokens, err = seedUsers(ctx, a, "idle", users+1)
+	err := env.seed(ctx, env.tmp, func(w *Workspace) (err error) {
+		_, tokens, err = seedUsers(ctx, w, "idle", users+1)
 		return err
 	})
 	if err != nil {
@@ -802,11 +802,11 @@ func benchResume(ctx context.Context, env *benchEnv) (benchResult, error) {
 		channelID int64
 		tokens    []string
 	)
-	err := seedData(ctx, env.tmp, func(a *app) (err error) {
-		if _, tokens, err = seedUsers(ctx, a, "resume", clients+1); err != nil {
+	err := env.seed(ctx, env.tmp, func(w *Workspace) (err error) {
+		if _, tokens, err = seedUsers(ctx, w, "resume", clients+1); err != nil {
 			return err
 		}
-		channelID, err = seedChannel(ctx, a, "resume", tokens)
+		channelID, err = seedChannel(ctx, w, "resume", tokens)
 		return err
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -232,36 +231,33 @@ func (m *benchMeter) finish(r *benchResult) error {
 	return nil
 }
 
-// seedData opens dataDir (creating and migrating it) with the default
-// configuration, runs fn on the workspace, and closes it, before any server
-// is started on it. Seeding through the service is much faster than
-// through HTTP and does not trip the sign-up limits.
-func seedData(ctx context.Context, dataDir string, fn func(a *app) error) error {
-	cfg := DefaultConfig()
-	cfg.DataDir = dataDir
-	cfg.BcryptCost = 4 // passwords are never used: the load generator holds tokens
-	a, err := openApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+// seed opens dataDir (creating and migrating it) with the product's
+// services, runs fn on the workspace, and closes it, before any server is
+// started on it. Seeding through the services is much faster than through
+// HTTP and does not trip the sign-up limits.
+func (e *benchEnv) seed(ctx context.Context, dataDir string, fn func(w *Workspace) error) error {
+	w, closeWorkspace, err := e.open(ctx, dataDir)
 	if err != nil {
+		return fmt.Errorf("open %s: %w", dataDir, err)
+	}
+	if err := fn(w); err != nil {
+		closeWorkspace()
 		return err
 	}
-	if err := fn(a); err != nil {
-		a.Close()
-		return err
-	}
-	return a.Close()
+	return closeWorkspace()
 }
 
 // seedUsers creates n users named prefix0..prefix<n-1> (the first an admin)
 // and returns their ids and API tokens.
-func seedUsers(ctx context.Context, a *app, prefix string, n int) ([]int64, []string, error) {
+func seedUsers(ctx context.Context, w *Workspace, prefix string, n int) ([]int64, []string, error) {
 	ids, tokens := make([]int64, n), make([]string, n)
 	err := benchParallel(n, 8, func(i int) error {
 		name := fmt.Sprintf("%s%d", prefix, i)
-		u, err := a.svc.CreateUser(ctx, name, "password-"+name, i == 0)
+		u, err := w.Core.CreateUser(ctx, name, "password-"+name, i == 0)
 		if err != nil {
 			return fmt.Errorf("create user %s: %w", name, err)
 		}
-		_, token, err := a.svc.CreateTokenFor(ctx, name, "bench")
+		_, token, err := w.Core.CreateTokenFor(ctx, name, "bench")
 		if err != nil {
 			return fmt.Errorf("token for %s: %w", name, err)
 		}
@@ -273,21 +269,21 @@ func seedUsers(ctx context.Context, a *app, prefix string, n int) ([]int64, []st
 
 // seedChannel creates a public channel owned by the first token's user and
 // has every other user join it.
-func seedChannel(ctx context.Context, a *app, name string, tokens []string) (int64, error) {
-	owner, err := a.svc.Authenticate(ctx, tokens[0])
+func seedChannel(ctx context.Context, w *Workspace, name string, tokens []string) (int64, error) {
+	owner, err := w.Core.Authenticate(ctx, tokens[0])
 	if err != nil {
 		return 0, err
 	}
-	ch, err := a.svc.CreateChannel(ctx, owner, channels.NewChannel{Name: name})
+	ch, err := w.Core.CreateChannel(ctx, owner, channels.NewChannel{Name: name})
 	if err != nil {
 		return 0, fmt.Errorf("create channel %s: %w", name, err)
 	}
 	err = benchParallel(len(tokens)-1, 8, func(i int) error {
-		actor, err := a.svc.Authenticate(ctx, tokens[i+1])
+		actor, err := w.Core.Authenticate(ctx, tokens[i+1])
 		if err != nil {
 			return err
 		}
-		_, err = a.svc.Join(ctx, actor, ch.ID)
+		_, err = w.Core.Join(ctx, actor, ch.ID)
 		return err
 	})
 	return ch.ID, err

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -114,12 +114,12 @@ func benchWebhookOut(ctx context.Context, env *benchEnv) (benchResult, error) {
 		channelID int64
 		tokens    []string
 	)
-	err := seedData(ctx, env.tmp, func(a *app) (err error) {
-		_, tokens, err = seedUsers(ctx, a, "poster", benchOutPosters)
+	err := env.seed(ctx, env.tmp, func(w *Workspace) (err error) {
+		_, tokens, err = seedUsers(ctx, w, "poster", benchOutPosters)
 		if err != nil {
 			return err
 		}
-		channelID, err = seedChannel(ctx, a, "bench", tokens)
+		channelID, err = seedChannel(ctx, w, "bench", tokens)
 		return err
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // The search and start workloads themselves run in TestBench_Workloads
-// (bench_cmd_test.go); these check the corpus generator and its cache.
+// (cmd/parley/bench_test.go, through the binary); these check the corpus generator and its cache.
 
 func TestBenchSearch_Vocabulary(t *testing.T) {
 	vocab := searchVocab()
@@ -54,7 +56,7 @@ func TestBenchSearch_CorpusKey(t *testing.T) {
 func TestBenchSearch_CorpusCache(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	env := &benchEnv{smoke: true, cache: t.TempDir(), tmp: t.TempDir(), log: io.Discard, progress: func(int64, int64) {}}
+	env := &benchEnv{open: testOpener(), smoke: true, cache: t.TempDir(), tmp: t.TempDir(), log: io.Discard, progress: func(int64, int64) {}}
 	dir, meta, err := searchCorpus(ctx, env, false)
 	if err != nil {
 		t.Fatal(err)
@@ -63,23 +65,28 @@ func TestBenchSearch_CorpusCache(t *testing.T) {
 		t.Fatalf("corpus %+v", meta)
 	}
 	// Every message has its event, and the index cursor is at the head.
-	n, err := countMessages(filepath.Join(dir, "data"), meta.Channels[0])
+	n, err := env.countMessages(ctx, filepath.Join(dir, "data"), meta.Channels[0])
 	if err != nil || n == 0 {
 		t.Fatalf("%d messages in ch0: %v", n, err)
 	}
-	err = seedData(ctx, filepath.Join(dir, "data"), func(a *app) error {
-		var msgs, events int64
-		if err := a.db.Reader.QueryRow(`SELECT COUNT(*) FROM messages`).Scan(&msgs); err != nil {
+	err = env.seed(ctx, filepath.Join(dir, "data"), func(w *Workspace) error {
+		db, err := sqlite.OpenDB(filepath.Join(dir, "data", "parley.db"), "normal")
+		if err != nil {
 			return err
 		}
-		if err := a.db.Reader.QueryRow(`SELECT COUNT(*) FROM events WHERE type = 'message.created'`).Scan(&events); err != nil {
+		defer db.Close()
+		var msgs, events int64
+		if err := db.Reader.QueryRow(`SELECT COUNT(*) FROM messages`).Scan(&msgs); err != nil {
+			return err
+		}
+		if err := db.Reader.QueryRow(`SELECT COUNT(*) FROM events WHERE type = 'message.created'`).Scan(&events); err != nil {
 			return err
 		}
 		// Started, the indexer reads its persisted cursor.
-		if err := a.indexer.Start(ctx); err != nil {
+		if err := w.Indexer.Start(ctx); err != nil {
 			return err
 		}
-		st, err := a.indexer.Status(ctx)
+		st, err := w.Indexer.Status(ctx)
 		if err != nil {
 			return err
 		}

@@ -1,12 +1,10 @@
-package main
+package bench
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -127,15 +125,12 @@ func call(hc *http.Client, req *http.Request, ok func(status int, body []byte) b
 	return nil
 }
 
-// countMessages counts the messages stored in a channel, reading the
-// database file of a stopped server.
-func countMessages(dataDir string, channelID int64) (int64, error) {
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dataDir, "parley.db")+"?mode=ro")
-	if err != nil {
-		return 0, err
-	}
-	defer db.Close()
-	var n int64
-	err = db.QueryRow(`SELECT COUNT(*) FROM messages WHERE channel_id = ?`, channelID).Scan(&n)
+// countMessages counts the messages stored in a channel of a stopped
+// server's data folder.
+func (e *benchEnv) countMessages(ctx context.Context, dataDir string, channelID int64) (n int64, err error) {
+	err = e.seed(ctx, dataDir, func(w *Workspace) error {
+		n, err = w.Core.CountMessages(ctx, channelID)
+		return err
+	})
 	return n, err
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"cmp"
@@ -22,7 +22,6 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
-	"github.com/parley-chat/parley/channels/sqlite"
 	"github.com/parley-chat/parley/search"
 	"github.com/parley-chat/parley/webhooks"
 )
@@ -46,7 +45,7 @@ type searchCorpusSpec struct {
 
 // searchCorpusVersion changes whenever the generator does, so that cached
 // corpora are rebuilt.
-const searchCorpusVersion = 1
+const searchCorpusVersion = 2
 
 // searchCorpusMaxAge bounds how old a cached corpus may be: its events were
 // written when it was built, and the server prunes events older than the
@@ -203,24 +202,24 @@ func readCorpusMeta(dir string) (searchCorpusMeta, error) {
 const searchCorpusBatch = 5_000
 
 // buildSearchCorpus seeds dataDir: users, channels and memberships through
-// the services, then the messages in bulk transactions with the SQL the
-// service posts with (each message with its message.created event), then
+// the services, then the messages in bulk through the core's import (each
+// message with its message.created event, as a post stores it), then
 // the index with the indexer's rebuild, which leaves its cursor at the log
 // head. Progress counts messages inserted, then indexed.
 func buildSearchCorpus(ctx context.Context, env *benchEnv, spec searchCorpusSpec, dataDir string) (searchCorpusMeta, error) {
 	var meta searchCorpusMeta
-	err := seedData(ctx, dataDir, func(a *app) (err error) {
-		meta.UserIDs, meta.Tokens, err = seedUsers(ctx, a, "user", spec.Users)
+	err := env.seed(ctx, dataDir, func(w *Workspace) (err error) {
+		meta.UserIDs, meta.Tokens, err = seedUsers(ctx, w, "user", spec.Users)
 		if err != nil {
 			return err
 		}
-		admin, err := a.svc.Authenticate(ctx, meta.Tokens[0])
+		admin, err := w.Core.Authenticate(ctx, meta.Tokens[0])
 		if err != nil {
 			return err
 		}
 		meta.Channels = make([]int64, spec.Channels)
 		err = benchParallel(spec.Channels, 8, func(i int) error {
-			ch, err := a.svc.CreateChannel(ctx, admin, channels.NewChannel{Name: fmt.Sprintf("ch%d", i), Private: i%4 != 0})
+			ch, err := w.Core.CreateChannel(ctx, admin, channels.NewChannel{Name: fmt.Sprintf("ch%d", i), Private: i%4 != 0})
 			if err == nil {
 				meta.Channels[i] = ch.ID
 			}
@@ -247,7 +246,7 @@ func buildSearchCorpus(ctx context.Context, env *benchEnv, spec searchCorpusSpec
 			}
 		}
 		err = benchParallel(len(joins), 8, func(i int) error {
-			return a.svc.AddMember(ctx, admin, meta.Channels[joins[i].ch], meta.UserIDs[joins[i].user])
+			return w.Core.AddMember(ctx, admin, meta.Channels[joins[i].ch], meta.UserIDs[joins[i].user])
 		})
 		if err != nil {
 			return fmt.Errorf("add members: %w", err)
@@ -258,45 +257,50 @@ func buildSearchCorpus(ctx context.Context, env *benchEnv, spec searchCorpusSpec
 		meta.Last = time.Now().UnixMilli()
 		meta.First = meta.Last - 365*24*3600*1000
 		z := rand.NewZipf(r, 1.1, 1, uint64(len(searchVocab())-1))
-		roots := make([]int64, spec.Channels) // the latest root message per channel
+		// The latest root message per channel: stored (id), or earlier in
+		// the batch being built (pos, counted from 1).
+		type root struct {
+			id  int64
+			pos int
+		}
+		roots := make([]root, spec.Channels)
+		batch := make([]channels.ImportedMessage, 0, searchCorpusBatch)
 		for done := 0; done < spec.Messages; done += searchCorpusBatch {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			err := a.db.Write(ctx, func(tx *sqlite.Tx) error {
-				now := time.Now().UnixMilli()
-				for i := done; i < min(done+searchCorpusBatch, spec.Messages); i++ {
-					c := r.IntN(spec.Channels)
-					msg := channels.Message{ChannelID: meta.Channels[c], UserID: meta.UserIDs[members[c][r.IntN(len(members[c]))]],
-						Text: searchText(r, z), Markup: "markdown", Reactions: []channels.Reaction{}, Files: []channels.File{},
-						CreatedAt: meta.First + int64(i)*(meta.Last-meta.First)/int64(spec.Messages)}
-					if roots[c] != 0 && r.IntN(10) == 0 {
-						root := roots[c]
-						msg.ThreadID = &root
-					}
-					if err := insertCorpusMessage(tx, &msg, now); err != nil {
-						return err
-					}
-					if msg.ThreadID == nil {
-						roots[c] = msg.ID
-					}
+			batch = batch[:0]
+			for i := done; i < min(done+searchCorpusBatch, spec.Messages); i++ {
+				c := r.IntN(spec.Channels)
+				msg := channels.ImportedMessage{ChannelID: meta.Channels[c], UserID: meta.UserIDs[members[c][r.IntN(len(members[c]))]],
+					Text: searchText(r, z), CreatedAt: meta.First + int64(i)*(meta.Last-meta.First)/int64(spec.Messages)}
+				if rt := roots[c]; (rt.id != 0 || rt.pos != 0) && r.IntN(10) == 0 {
+					msg.ThreadID, msg.Root = rt.id, rt.pos
+				} else {
+					roots[c] = root{pos: len(batch) + 1}
 				}
-				return nil
-			})
+				batch = append(batch, msg)
+			}
+			ids, err := w.Core.ImportMessages(ctx, batch)
 			if err != nil {
 				return fmt.Errorf("insert messages: %w", err)
+			}
+			for c, rt := range roots {
+				if rt.pos != 0 {
+					roots[c] = root{id: ids[rt.pos-1]}
+				}
 			}
 			env.progress(int64(min(done+searchCorpusBatch, spec.Messages)), total)
 		}
 		fmt.Fprintf(env.log, "  inserted %d messages in %s\n", spec.Messages, time.Since(t0).Round(100*time.Millisecond))
 		t0 = time.Now()
-		err = a.indexer.Rebuild(ctx, searchCorpusBatch, func(done, _ int64) {
+		err = w.Indexer.Rebuild(ctx, searchCorpusBatch, func(done, _ int64) {
 			env.progress(int64(spec.Messages)+done, total)
 		})
 		if err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
-		st, err := a.indexer.Status(ctx)
+		st, err := w.Indexer.Status(ctx)
 		if err != nil {
 			return err
 		}
@@ -308,33 +312,6 @@ func buildSearchCorpus(ctx context.Context, env *benchEnv, spec searchCorpusSpec
 		return nil
 	})
 	return meta, err
-}
-
-// insertCorpusMessage writes a message and its message.created event as
-// PostMessage does (channels' insertMessage), for a message with no
-// mentions, files, key or idempotency key.
-func insertCorpusMessage(tx *sqlite.Tx, msg *channels.Message, now int64) error {
-	res, err := tx.Exec(`INSERT INTO messages (channel_id, user_id, thread_id, text, markup, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		msg.ChannelID, msg.UserID, msg.ThreadID, msg.Text, msg.Markup, msg.CreatedAt)
-	if err != nil {
-		return err
-	}
-	if msg.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	if msg.ThreadID != nil {
-		if _, err := tx.Exec(`UPDATE messages SET reply_count = reply_count + 1, last_reply_at = ? WHERE id = ?`,
-			msg.CreatedAt, *msg.ThreadID); err != nil {
-			return err
-		}
-	}
-	payload, err := json.Marshal(msg)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(`INSERT INTO events (type, scope, channel_id, actor_id, message_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		channels.EventMessageCreated, channels.ScopeChannel, msg.ChannelID, msg.UserID, msg.ID, payload, now)
-	return err
 }
 
 // copyTree copies the regular files under src to dst (a stopped server's

@@ -1,41 +1,9 @@
-package main
+package bench
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 )
-
-// TestBench_Workloads runs every workload of "parley bench" once at smoke
-// size against the real binary, checking that each produces a sane result
-// (the suite's own figures are checked inside: stored counts, missing
-// deliveries).
-func TestBench_Workloads(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and starts a server per workload")
-	}
-	bin := durBuildBinary(t)
-	raiseFileLimit()
-	for _, w := range benchWorkloads() {
-		t.Run(w.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer cancel()
-			var log strings.Builder
-			env := &benchEnv{bin: bin, smoke: true, cache: t.TempDir(), log: &log}
-			res, err := runWorkload(ctx, w, env, 0, 1)
-			if err != nil {
-				t.Fatalf("%v\n%s", err, log.String())
-			}
-			if res.Ops <= 0 || res.Throughput <= 0 || res.Errors != 0 {
-				t.Fatalf("result %+v\n%s", res, log.String())
-			}
-			if res.CPUSeconds <= 0 || res.PeakRSSKiB <= 0 {
-				t.Fatalf("server figures missing: %+v", res)
-			}
-		})
-	}
-}
 
 func TestBench_MedianAndSelect(t *testing.T) {
 	for _, tc := range []struct {
