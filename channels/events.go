@@ -35,7 +35,8 @@ const (
 	ScopeUser    = "user"    // the subject only
 )
 
-// Log is the event log's reader side: it wakes readers after commits.
+// Log is the event log's reader side: readers Follow it, and it wakes them
+// when it grows.
 type Log struct {
 	db   *sqlite.DB
 	mu   sync.Mutex
@@ -44,18 +45,21 @@ type Log struct {
 
 func newLog(db *sqlite.DB) *Log {
 	l := &Log{db: db, wake: make(chan struct{})}
-	db.OnCommit(l.notify)
+	db.OnCommit(l.Notify)
 	return l
 }
 
-// Changed returns a channel that is closed after the next commit.
-func (l *Log) Changed() <-chan struct{} {
+// changed returns a channel that is closed the next time the log grows.
+func (l *Log) changed() <-chan struct{} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.wake
 }
 
-func (l *Log) notify() {
+// Notify wakes the log's followers: the log may have grown. It runs after
+// every commit of this process's writer; whatever learns of commits made
+// elsewhere (another node's) calls it too.
+func (l *Log) Notify() {
 	l.mu.Lock()
 	close(l.wake)
 	l.wake = make(chan struct{})
@@ -107,7 +111,7 @@ const nextEventSeq = `(SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE na
 // 'all', its subject reads an event about them, and a channel's members read
 // its scope 'channel' events from the moment they joined (members.joined_seq).
 const (
-	eventColumns = `e.seq, e.type, e.scope, e.channel_id, e.actor_id, e.subject_id, e.payload, e.created_at`
+	eventColumns = `e.seq, e.type, e.scope, e.channel_id, e.actor_id, e.subject_id, e.payload, e.created_at, COALESCE(e.message_id, 0)`
 	// visibleSinceJoin checks each channel event against the reader's
 	// joined_seq: one membership lookup per event.
 	visibleSinceJoin = `FROM events e
@@ -159,8 +163,12 @@ func (l *Log) Events(ctx context.Context, userID int64, kinds string, since int6
 	return scanEvents(rows)
 }
 
-const selectAllEvents = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at
+const (
+	selectAllEvents = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at, COALESCE(message_id, 0)
 FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
+	selectEventRefs = `SELECT seq, type, scope, channel_id, actor_id, subject_id, NULL, created_at, COALESCE(message_id, 0)
+FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
+)
 
 // All returns every event after since, for readers that filter themselves
 // (search indexing, webhooks, realtime fan-out).
@@ -172,13 +180,23 @@ func (l *Log) All(ctx context.Context, since int64, limit int) ([]Event, error) 
 	return scanEvents(rows)
 }
 
+// Refs is All without the events' payloads (Data is nil), for readers that
+// need only what an event is about (the search indexer).
+func (l *Log) Refs(ctx context.Context, since int64, limit int) ([]Event, error) {
+	rows, err := l.db.Reader.QueryContext(ctx, selectEventRefs, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read event refs after %d: %w", since, err)
+	}
+	return scanEvents(rows)
+}
+
 func scanEvents(rows *sql.Rows) ([]Event, error) {
 	defer rows.Close()
 	var out []Event
 	for rows.Next() {
 		var e Event
 		var payload []byte
-		if err := rows.Scan(&e.Seq, &e.Type, &e.Scope, &e.ChannelID, &e.ActorID, &e.SubjectID, &payload, &e.CreatedAt); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Type, &e.Scope, &e.ChannelID, &e.ActorID, &e.SubjectID, &payload, &e.CreatedAt, &e.MessageID); err != nil {
 			return nil, fmt.Errorf("scan event: %w", err)
 		}
 		e.Data = payload

@@ -91,17 +91,18 @@ type Hub struct {
 
 	slowClosed atomic.Int64 // connections closed for falling behind
 
-	quit chan struct{}
-	done chan struct{}
+	stop      context.CancelFunc // ends run
+	done      chan struct{}      // closed when run has returned
+	closeOnce sync.Once
 }
 
 // NewHub loads the memberships and the log's head, and starts following the
-// log. Close stops it.
+// log until ctx ends or Close.
 func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOptions) (*Hub, error) {
 	opts.defaults()
 	h := &Hub{svc: svc, log: logger, opts: opts, conns: map[*melody.Session]*conn{},
 		byUser: map[int64]map[*conn]struct{}{}, opening: map[int64]int{}, members: map[int64]map[int64]struct{}{},
-		channelsOf: map[int64]map[int64]struct{}{}, kinds: map[int64]string{}, quit: make(chan struct{}), done: make(chan struct{})}
+		channelsOf: map[int64]map[int64]struct{}{}, kinds: map[int64]string{}, done: make(chan struct{})}
 	if err := h.load(ctx); err != nil {
 		return nil, err
 	}
@@ -127,7 +128,8 @@ func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOpti
 	h.m.HandleMessageBinary(h.receivedBinary)
 	h.m.HandleSentMessage(h.sentMessage)
 	h.m.HandleError(h.failed)
-	go h.run()
+	ctx, h.stop = context.WithCancel(ctx)
+	go h.run(ctx)
 	return h, nil
 }
 
@@ -175,60 +177,27 @@ func (h *Hub) load(ctx context.Context) error {
 
 // Close disconnects every client and stops following the log.
 func (h *Hub) Close() {
-	select {
-	case <-h.quit:
-		return
-	default:
-	}
-	close(h.quit)
-	<-h.done
-	h.presence.stop()
-	_ = h.m.CloseWithMsg(melody.FormatCloseMessage(1001, "server shutting down"))
+	h.closeOnce.Do(func() {
+		h.stop()
+		<-h.done
+		h.presence.stop()
+		_ = h.m.CloseWithMsg(melody.FormatCloseMessage(1001, "server shutting down"))
+	})
 }
 
 // run follows the event log until Close.
-func (h *Hub) run() {
+func (h *Hub) run(ctx context.Context) {
 	defer close(h.done)
-	backoff := 100 * time.Millisecond
-	for {
-		wake := h.svc.Log.Changed() // before reading, so no commit is missed
-		if err := h.dispatchPending(); err != nil {
-			h.log.Error("realtime: read event log", "err", err)
-			select {
-			case <-time.After(backoff):
-				backoff = min(2*backoff, 5*time.Second)
-				continue
-			case <-h.quit:
-				return
+	h.mu.Lock()
+	from := h.dispatched
+	h.mu.Unlock()
+	h.svc.Log.Follow(ctx, from, FollowOptions{Failed: func(err error) { h.log.Error("realtime: read event log", "err", err) }},
+		func(_ context.Context, events []Event, _ int64) error {
+			for i := range events {
+				h.dispatch(&events[i])
 			}
-		}
-		backoff = 100 * time.Millisecond
-		select {
-		case <-wake:
-		case <-h.quit:
-			return
-		}
-	}
-}
-
-const dispatchBatch = 512
-
-func (h *Hub) dispatchPending() error {
-	for {
-		h.mu.Lock()
-		since := h.dispatched
-		h.mu.Unlock()
-		events, err := h.svc.Log.All(context.Background(), since, dispatchBatch)
-		if err != nil {
-			return err
-		}
-		for i := range events {
-			h.dispatch(&events[i])
-		}
-		if len(events) < dispatchBatch {
 			return nil
-		}
-	}
+		})
 }
 
 // dispatch fans one event out to the live connections that may see it. The

@@ -14,33 +14,6 @@ import (
 // What the search indexer reads. It follows the log for which messages
 // changed and loads them here, so that the core's tables stay the core's.
 
-// MessageRef is an event reduced to what an indexer needs: where it is in
-// the log and which message it is about (0 for none).
-type MessageRef struct {
-	Seq       int64
-	Type      string
-	MessageID int64
-}
-
-// MessageRefs returns the events after since, up to limit, without their
-// payloads.
-func (l *Log) MessageRefs(ctx context.Context, since int64, limit int) ([]MessageRef, error) {
-	rows, err := l.db.Reader.QueryContext(ctx, `SELECT seq, type, COALESCE(message_id, 0) FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, since, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read event refs after %d: %w", since, err)
-	}
-	defer rows.Close()
-	var out []MessageRef
-	for rows.Next() {
-		var r MessageRef
-		if err := rows.Scan(&r.Seq, &r.Type, &r.MessageID); err != nil {
-			return nil, fmt.Errorf("scan event ref: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 // IndexedMessage is a message as the search index needs it.
 type IndexedMessage struct {
 	ID          int64

@@ -185,6 +185,8 @@ type Event struct {
 	// Who may see the event: scope plus the user it is about.
 	Scope     string `json:"-"`
 	SubjectID *int64 `json:"-"`
+	// MessageID is the message a message or reaction event is about.
+	MessageID int64 `json:"-"`
 }
 
 // Invite is a one-time sign-up code made by an admin.

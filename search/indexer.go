@@ -51,12 +51,6 @@ const indexLinger = 100 * time.Millisecond
 // indexBatch is how many events one pass reads.
 const indexBatch = 500
 
-// Backoff bounds of retries after a backend failure.
-const (
-	retryFirst = 500 * time.Millisecond
-	retryMax   = time.Minute
-)
-
 // NewIndexer returns an indexer of index that keeps its cursor in store,
 // the search database (see OpenDB); Start runs it.
 func NewIndexer(svc *channels.Service, index Index, store *sqlite.DB, logger *slog.Logger) *Indexer {
@@ -105,7 +99,7 @@ func (ix *Indexer) Close() {
 }
 
 func (ix *Indexer) follow(ctx context.Context) {
-	wait := retryFirst
+	var retry channels.Backoff
 	for ix.rebuild {
 		ix.log.Info("search: no index cursor; rebuilding the index from the messages", "backend", ix.index.Name())
 		err := ix.Rebuild(ctx, rebuildBatch, nil)
@@ -113,7 +107,8 @@ func (ix *Indexer) follow(ctx context.Context) {
 			return
 		}
 		if err != nil {
-			if !ix.retryAfter(ctx, err, &wait) {
+			ix.failed(err)
+			if !retry.Wait(ctx) {
 				return
 			}
 			continue
@@ -121,50 +116,14 @@ func (ix *Indexer) follow(ctx context.Context) {
 		ix.rebuild = false
 		ix.log.Info("search: index rebuilt", "backend", ix.index.Name(), "documents", ix.indexed.Load())
 	}
-	wait = retryFirst
-	for {
-		changed := ix.svc.Log.Changed()
-		n, err := ix.Step(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			if !ix.retryAfter(ctx, err, &wait) {
-				return
-			}
-			continue
-		}
-		wait = retryFirst
-		if n == indexBatch {
-			continue
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return
-		}
-		// Let a few commits' worth of events gather: FTS5 writes a segment
-		// per transaction and merges them later, so many small batches
-		// cost far more than fewer larger ones.
-		select {
-		case <-time.After(indexLinger):
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-// retryAfter records a failure and waits before the next try, doubling
-// *wait up to retryMax; it reports false when ctx ended meanwhile.
-func (ix *Indexer) retryAfter(ctx context.Context, err error, wait *time.Duration) bool {
-	ix.failed(err)
-	select {
-	case <-time.After(*wait):
-	case <-ctx.Done():
-		return false
-	}
-	*wait = min(*wait*2, retryMax)
-	return true
+	ix.mu.Lock()
+	from := ix.cursor
+	ix.mu.Unlock()
+	// Lingering lets a few commits' worth of events gather: FTS5 writes a
+	// segment per transaction and merges them later, so many small
+	// batches cost far more than fewer larger ones.
+	ix.svc.Log.Follow(ctx, from, channels.FollowOptions{Batch: indexBatch, NoPayloads: true, Linger: indexLinger, Failed: ix.failed},
+		ix.apply)
 }
 
 func (ix *Indexer) failed(err error) {
@@ -180,29 +139,37 @@ func (ix *Indexer) Step(ctx context.Context) (int, error) {
 	ix.mu.Lock()
 	since := ix.cursor
 	ix.mu.Unlock()
-	refs, err := ix.svc.Log.MessageRefs(ctx, since, indexBatch)
-	if err != nil || len(refs) == 0 {
+	events, err := ix.svc.Log.Refs(ctx, since, indexBatch)
+	if err != nil || len(events) == 0 {
 		return 0, err
 	}
+	if err := ix.apply(ctx, events, events[len(events)-1].Seq); err != nil {
+		return 0, err
+	}
+	return len(events), nil
+}
+
+// apply indexes the messages a batch of events is about and moves the
+// cursor to upTo.
+func (ix *Indexer) apply(ctx context.Context, events []channels.Event, upTo int64) error {
 	ids := map[int64]bool{}
-	for _, r := range refs {
-		if r.MessageID == 0 {
+	for _, e := range events {
+		if e.MessageID == 0 {
 			continue
 		}
-		switch r.Type {
+		switch e.Type {
 		case channels.EventMessageCreated, channels.EventMessageUpdated, channels.EventMessageDeleted,
 			channels.EventReactionAdded, channels.EventReactionRemoved:
-			ids[r.MessageID] = true
+			ids[e.MessageID] = true
 		}
 	}
-	last := refs[len(refs)-1].Seq
-	if err := ix.reindex(ctx, ids, last); err != nil {
-		return 0, err
+	if err := ix.reindex(ctx, ids, upTo); err != nil {
+		return err
 	}
 	ix.mu.Lock()
-	ix.cursor, ix.lastErr = last, ""
+	ix.cursor, ix.lastErr = upTo, ""
 	ix.mu.Unlock()
-	return len(refs), nil
+	return nil
 }
 
 // reindex upserts the live messages among ids (and the roots of the

@@ -35,23 +35,25 @@ type newDelivery struct {
 
 // follow reads the event log after the persisted cursor and turns matching
 // events into delivery rows, one write per batch (rows and cursor
-// together, so a crash neither loses nor duplicates a delivery).
+// together, so a crash neither loses nor duplicates a delivery). While no
+// subscription is active, it moves past the events without reading them.
 func (o *Outgoing) follow(ctx context.Context) {
-	for {
-		changed := o.svc.Log.Changed()
-		n, err := o.dispatch(ctx)
-		if err != nil && ctx.Err() == nil {
-			o.log.Error("outgoing webhooks: dispatch", "err", err)
-		}
-		if err == nil && n == dispatchBatch {
-			continue
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
+	var retry channels.Backoff
+	from, err := o.cursor(ctx)
+	for err != nil {
+		o.log.Error("outgoing webhooks: read the cursor", "err", err)
+		if !retry.Wait(ctx) {
 			return
 		}
+		from, err = o.cursor(ctx)
 	}
+	o.readUpTo.Store(from)
+	noSubscriptions := func(ctx context.Context) (bool, error) {
+		subs, err := o.activeSubscriptions(ctx)
+		return len(subs) == 0, err
+	}
+	o.svc.Log.Follow(ctx, from, channels.FollowOptions{Batch: dispatchBatch, Skip: noSubscriptions,
+		Failed: func(err error) { o.log.Error("outgoing webhooks: dispatch", "err", err) }}, o.dispatch)
 }
 
 // cursor returns the dispatcher's position, starting at the log's head the
@@ -134,40 +136,18 @@ func (o *Outgoing) activeSubscriptions(ctx context.Context) ([]Subscription, err
 // delivery is unique per subscription and event.
 const cursorPersistEvery = time.Second
 
-func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
-	since := o.readUpTo.Load()
-	if since == 0 {
-		var err error
-		if since, err = o.cursor(ctx); err != nil {
-			return 0, err
-		}
+// dispatch queues the deliveries a batch of events calls for, and moves the
+// cursor to upTo. An empty batch (nothing could match) only moves it.
+func (o *Outgoing) dispatch(ctx context.Context, events []channels.Event, upTo int64) error {
+	if len(events) == 0 {
+		return o.advance(ctx, upTo)
 	}
-	// Subscriptions are read after the events (or the head) they are
-	// matched against: one created meanwhile starts at its own creation,
-	// which is then past every event read.
-	if subs, err := o.activeSubscriptions(ctx); err != nil || len(subs) == 0 {
-		// Maybe nothing can match: then skip reading the events themselves.
-		head, _, err := o.svc.Log.Head(ctx)
-		if err != nil {
-			return 0, err
-		}
-		if subs, err = o.activeSubscriptions(ctx); err != nil {
-			return 0, err
-		}
-		if len(subs) == 0 {
-			if head <= since {
-				return 0, nil
-			}
-			return 0, o.advance(ctx, head)
-		}
-	}
-	events, err := o.svc.Log.All(ctx, since, dispatchBatch)
-	if err != nil || len(events) == 0 {
-		return 0, err
-	}
+	// Subscriptions are read after the events they are matched against:
+	// one created meanwhile starts at its own creation, which is then past
+	// every event read.
 	subs, err := o.activeSubscriptions(ctx)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	look := o.lookupsFor(events)
 	var queue []newDelivery
@@ -178,9 +158,9 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	last := events[len(events)-1].Seq
+	last := upTo
 	if len(queue) == 0 {
-		return len(events), o.advance(ctx, last)
+		return o.advance(ctx, last)
 	}
 	err = o.db.Write(ctx, func(tx *sqlite.Tx) error {
 		now := nowMillis()
@@ -195,14 +175,12 @@ func (o *Outgoing) dispatch(ctx context.Context) (int, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("queue outgoing deliveries up to %d: %w", last, err)
+		return fmt.Errorf("queue outgoing deliveries up to %d: %w", last, err)
 	}
 	o.readUpTo.Store(last)
 	o.persistedAt = time.Now()
-	if len(queue) > 0 {
-		o.wakeWorkers()
-	}
-	return len(events), nil
+	o.wakeWorkers()
+	return nil
 }
 
 // lookupsMaxAge bounds how long the dispatcher trusts the users and
