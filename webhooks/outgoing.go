@@ -95,6 +95,13 @@ type OutgoingOptions struct {
 	// retrying or failed) and how long the receiver took; cmd/parley
 	// turns it into metrics.
 	ObserveAttempt func(result string, latency time.Duration)
+	// Now is the clock delivery runs by (default time.Now): when an
+	// attempt is recorded, when a retry is due, how old a delivery is and
+	// how long a subscription has been failing. The feeder looks at the
+	// queue again at least once a second, so a clock moved forward is
+	// noticed then. The dispatcher queues new deliveries at the real
+	// time, so a clock of one's own starts at time.Now() and only moves on.
+	Now func() time.Time
 }
 
 // Attempt results, as ObserveAttempt reports them.
@@ -110,6 +117,11 @@ type OutgoingStats struct {
 	Pending int64
 	// Lag is how many events the dispatcher has not read yet.
 	Lag int64
+	// InFlight deliveries are with a worker: being attempted, or their
+	// attempt's follow-up (a reply to post, a disabled subscription's
+	// notice) is not done yet. It is read after Pending, so both 0 means
+	// nothing queued when Stats was called is still being worked on.
+	InFlight int64
 }
 
 // Stats reads the queue's size and the dispatcher's distance from the log
@@ -126,6 +138,7 @@ func (o *Outgoing) Stats(ctx context.Context) (OutgoingStats, error) {
 	if read := o.readUpTo.Load(); read > 0 && head > read {
 		st.Lag = head - read
 	}
+	st.InFlight = o.inFlight.Load()
 	return st, nil
 }
 
@@ -139,6 +152,8 @@ type Outgoing struct {
 
 	due  chan struct{} // wakes the workers
 	recs chan *record  // attempts for the recorder, while running
+	// inFlight counts the deliveries workers are busy with (Stats).
+	inFlight atomic.Int64
 	// The dispatcher's position in the log as far as it has read (Stats
 	// reads it too), and when it last persisted it (only the follow
 	// goroutine touches that).
@@ -171,6 +186,9 @@ func NewOutgoing(svc *channels.Service, sender *Sender, logger *slog.Logger, opt
 	}
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = 24 * time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	return &Outgoing{svc: svc, db: svc.DB(), sender: sender, log: logger, opts: opts, due: make(chan struct{}, 1),
 		workerSubs: subsCache{byID: map[int64]*Subscription{}}}

@@ -15,7 +15,11 @@ import (
 	"github.com/parley-chat/parley/channels/sqlite"
 )
 
+// nowMillis is the real time, at which the dispatcher queues deliveries.
 func nowMillis() int64 { return time.Now().UnixMilli() }
+
+// now is the clock delivery runs by (OutgoingOptions.Now).
+func (o *Outgoing) now() time.Time { return o.opts.Now() }
 
 // Delivery states.
 const (
@@ -96,7 +100,9 @@ func (o *Outgoing) Start(ctx context.Context) error {
 			for {
 				select {
 				case d := <-jobs:
+					o.inFlight.Add(1)
 					f := o.deliver(ctx, d)
+					o.inFlight.Add(-1)
 					select {
 					case fin <- f:
 					case <-ctx.Done():
@@ -181,9 +187,9 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan f
 					backlog = append(backlog, d)
 				}
 			}
-			wakeAt = time.Now().Add(time.Second)
+			wakeAt = o.now().Add(time.Second)
 			if len(backlog) == 0 && !full {
-				wakeAt = time.Now().Add(o.nextDue(ctx))
+				wakeAt = o.now().Add(o.nextDue(ctx))
 			}
 			refill = false
 		}
@@ -206,7 +212,7 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan f
 			default:
 			}
 		}
-		timer.Reset(max(time.Until(wakeAt), time.Millisecond))
+		timer.Reset(max(wakeAt.Sub(o.now()), time.Millisecond))
 		select {
 		case <-o.due:
 			refill = true
@@ -236,20 +242,21 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan f
 // a second, so that a redelivery or a missed wake-up is not late for long).
 func (o *Outgoing) nextDue(ctx context.Context) time.Duration {
 	var at sql.NullInt64
+	now := o.now()
 	// Rows already due were handed out or wait for a busy subscription,
 	// whose worker's finishing wakes the feeder: only later ones count.
 	_ = o.db.ReadRow(ctx, `SELECT MIN(next_attempt_at) FROM outgoing_deliveries WHERE state = 'pending' AND next_attempt_at > ?`,
-		nowMillis()).Scan(&at)
+		now.UnixMilli()).Scan(&at)
 	if !at.Valid {
 		return time.Second
 	}
-	d := time.Until(time.UnixMilli(at.Int64))
+	d := time.UnixMilli(at.Int64).Sub(now)
 	return min(max(d, time.Millisecond), time.Second)
 }
 
 // readDue reads the pending deliveries that are due, earliest due first.
 func (o *Outgoing) readDue(ctx context.Context) ([]*Delivery, error) {
-	rows, err := o.db.Reader.QueryContext(ctx, dueDeliveries, nowMillis())
+	rows, err := o.db.Reader.QueryContext(ctx, dueDeliveries, o.now().UnixMilli())
 	if err != nil {
 		return nil, err
 	}
@@ -300,11 +307,11 @@ func (o *Outgoing) deliver(ctx context.Context, d *Delivery) finished {
 	if !res.OK() {
 		state = StateFailed
 		attempts := d.AttemptCount + 1
-		if res.Retryable && time.Since(time.UnixMilli(d.CreatedAt)) < o.opts.MaxAge {
+		if res.Retryable && o.now().Sub(time.UnixMilli(d.CreatedAt)) < o.opts.MaxAge {
 			state = StatePending
 			// A Retry-After is honoured up to an hour.
 			wait := max(o.backoff(attempts), min(res.RetryAfter, time.Hour))
-			next = time.Now().Add(wait).UnixMilli()
+			next = o.now().Add(wait).UnixMilli()
 		}
 	}
 	if state == StateSucceeded && (s.Format != FormatSlack || len(res.Body) == 0) {
@@ -393,13 +400,13 @@ func (o *Outgoing) disableIfFailing(ctx context.Context, s *Subscription, lastEr
 	}
 	err = o.db.ReadRow(ctx, `SELECT MIN(a.at) FROM outgoing_attempts a JOIN outgoing_deliveries d ON d.id = a.delivery_id
 		WHERE d.webhook_id = ? AND a.at > ?`, s.ID, lastOK.Int64).Scan(&firstFail)
-	if err != nil || !firstFail.Valid || time.Since(time.UnixMilli(firstFail.Int64)) < o.opts.MaxAge {
+	if err != nil || !firstFail.Valid || o.now().Sub(time.UnixMilli(firstFail.Int64)) < o.opts.MaxAge {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
 	var disabled bool
 	err = o.writeSubscriptions(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(`UPDATE outgoing_webhooks SET active = 0, updated_at = ? WHERE id = ? AND active = 1`, nowMillis(), s.ID)
+		res, err := tx.Exec(`UPDATE outgoing_webhooks SET active = 0, updated_at = ? WHERE id = ? AND active = 1`, o.now().UnixMilli(), s.ID)
 		if err != nil {
 			return err
 		}
@@ -486,7 +493,7 @@ func (o *Outgoing) finish(ctx context.Context, d *Delivery, state, reason string
 // writeRecords writes attempts and states in one transaction.
 func (o *Outgoing) writeRecords(ctx context.Context, batch []*record) error {
 	err := o.db.Write(context.WithoutCancel(ctx), func(tx *sqlite.Tx) error {
-		now := nowMillis()
+		now := o.now().UnixMilli()
 		for _, r := range batch {
 			attempts, next := r.d.AttemptCount, r.next
 			if r.res != nil {
@@ -608,7 +615,7 @@ func (o *Outgoing) Redeliver(ctx context.Context, actor *channels.Actor, webhook
 		return nil, channels.Conflict("delivery_pending", "the delivery is still queued")
 	}
 	err = o.db.Write(ctx, func(tx *sqlite.Tx) error {
-		now := nowMillis()
+		now := o.now().UnixMilli()
 		_, err := tx.Exec(`UPDATE outgoing_deliveries SET state = 'pending', next_attempt_at = ?, created_at = ?, updated_at = ?,
 			last_reason = 'redelivery' WHERE id = ? AND state != 'pending'`, now, now, now, deliveryID)
 		return err
