@@ -2,36 +2,18 @@ package webhooks
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 
-	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/channels/sqlite"
 )
 
+// newTestOutgoing is the outgoing service, not started, on a database
+// whose first user (id 1) is ana.
 func newTestOutgoing(t *testing.T) *Outgoing {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := sqlite.OpenDB(filepath.Join(dir, "parley.db"), "normal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
-	if err := db.Migrate(ctx, "channels", channels.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, "webhooks", Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := channels.New(db, logger, channels.Options{DataDir: dir, BcryptCost: 4})
-	if _, err := svc.CreateUser(ctx, "ana", "password-ana", true); err != nil {
-		t.Fatal(err)
-	}
-	return NewOutgoing(svc, nil, logger, OutgoingOptions{})
+	svc := newTestService(t)
+	signup(t, svc, "ana")
+	return NewOutgoing(svc, nil, testLogger(), OutgoingOptions{})
 }
 
 // The dispatcher's copy of the subscriptions is re-read while a change is
