@@ -89,7 +89,9 @@ func TestIncoming_PostPayload(t *testing.T) {
 			check: func(t *testing.T, m *channels.Message) bool { return m.IconEmoji == "tada" && m.IconURL == "" }},
 		{name: "the payload's icon URL over its emoji", hook: NewIncoming{IconEmoji: "ghost"},
 			payload: IncomingPayload{Text: "x", IconEmoji: "tada", IconURL: "https://example.com/p.png"},
-			check: func(t *testing.T, m *channels.Message) bool { return m.IconURL == "https://example.com/p.png" && m.IconEmoji == "" }},
+			check: func(t *testing.T, m *channels.Message) bool {
+				return m.IconURL == "https://example.com/p.png" && m.IconEmoji == ""
+			}},
 		{name: "thread_ts replies in the thread", payload: IncomingPayload{Text: "x", ThreadTS: incomingString(fmt.Sprintf("1700000000.%06d", root.ID))},
 			check: func(t *testing.T, m *channels.Message) bool { return m.ThreadID != nil && *m.ThreadID == root.ID }},
 		{name: "root_id replies in the thread", payload: IncomingPayload{Text: "x", RootID: incomingString(fmt.Sprint(root.ID))},

@@ -216,7 +216,9 @@ func TestIncoming_Update(t *testing.T) {
 			func(h *Incoming) bool { return h.IconEmoji == "" && h.IconURL == "https://example.com/i.png" }},
 		{"both icons at once", NewIncoming{}, IncomingPatch{IconEmoji: ptr("ghost"), IconURL: ptr("https://example.com/i.png")}, nil, "invalid_icon", nil},
 		{"channel override", NewIncoming{}, IncomingPatch{AllowChannelOverride: ptr(true), Description: ptr("posts builds")}, nil, "",
-			func(h *Incoming) bool { return h.AllowChannelOverride && h.Description == "posts builds" && h.Name == "CI" }},
+			func(h *Incoming) bool {
+				return h.AllowChannelOverride && h.Description == "posts builds" && h.Name == "CI"
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
