@@ -33,7 +33,9 @@ type Options struct {
 // Service is the workspace core: every operation on users, channels,
 // messages and files, each checked against the caller's permissions.
 type Service struct {
-	db   *sqlite.DB
+	db *sqlite.DB
+	// st holds the SQL the service runs; the service holds the rules.
+	st   *store
 	log  *slog.Logger
 	opts Options
 	// Log is the event log; readers follow it.
@@ -67,7 +69,7 @@ func New(db *sqlite.DB, logger *slog.Logger, opts Options) *Service {
 	if opts.EventRetention == 0 {
 		opts.EventRetention = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, log: logger, opts: opts, Log: newLog(db), auth: newAuthCache(),
+	return &Service{db: db, st: &store{db: db}, log: logger, opts: opts, Log: newLog(db), auth: newAuthCache(),
 		dummyHash: newDummyHash(opts.BcryptCost), comparePassword: bcrypt.CompareHashAndPassword}
 }
 
