@@ -37,6 +37,10 @@ type CommandsOptions struct {
 	Sender *webhooks.Sender
 	// Search runs /search; nil leaves the command out.
 	Search SearchFunc
+	// Now is the clock reminders are set, fall due and are delivered by;
+	// nil is time.Now. Tests move it forward instead of sleeping, then wake
+	// the delivery loop (wakeReminders; a new reminder wakes it too).
+	Now func() time.Time
 }
 
 // SearchFunc finds the messages matching query that actor may read.
@@ -63,6 +67,9 @@ type Commands struct {
 func NewCommands(svc *channels.Service, bots *Service, hub *channels.Hub, logger *slog.Logger, opts CommandsOptions) *Commands {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 3 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	c := &Commands{svc: svc, bots: bots, hub: hub, log: logger, opts: opts, builtins: map[string]*builtin{},
 		remindWake: make(chan struct{}, 1)}

@@ -224,7 +224,7 @@ func (c *Commands) remind(ctx context.Context, inv *Invocation) error {
 	default:
 		return c.usage(inv)
 	}
-	due, what, err := parseWhen(rest, time.Now())
+	due, what, err := parseWhen(rest, c.opts.Now())
 	switch {
 	case errors.Is(err, errWhenSyntax):
 		return c.usage(inv)
@@ -250,7 +250,7 @@ func (c *Commands) remind(ctx context.Context, inv *Invocation) error {
 			return nil
 		}
 		_, err := tx.Exec(`INSERT INTO reminders (creator_id, channel_id, text, due_at, created_at) VALUES (?, ?, ?, ?, ?)`,
-			inv.Actor.ID, channelID, what, due.UnixMilli(), time.Now().UnixMilli())
+			inv.Actor.ID, channelID, what, due.UnixMilli(), c.opts.Now().UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -260,10 +260,7 @@ func (c *Commands) remind(ctx context.Context, inv *Invocation) error {
 		inv.fail("too_many_reminders", "/remind: you already have %d reminders waiting.", maxPendingReminders)
 		return nil
 	}
-	select {
-	case c.remindWake <- struct{}{}:
-	default:
-	}
+	c.wakeReminders()
 	who := "you"
 	if ch != nil {
 		who = "#" + ch.Name
@@ -317,6 +314,15 @@ func (c *Commands) Close() {
 	c.remindDone.Wait()
 }
 
+// wakeReminders tells the delivery loop to look at the table again now: a
+// reminder was added, or (in tests) the clock moved.
+func (c *Commands) wakeReminders() {
+	select {
+	case c.remindWake <- struct{}{}:
+	default:
+	}
+}
+
 // remindLoop delivers reminders as they fall due until ctx ends.
 func (c *Commands) remindLoop(ctx context.Context) {
 	for {
@@ -340,7 +346,7 @@ type reminder struct {
 
 // deliverReminders delivers the due reminders and says how long to sleep.
 func (c *Commands) deliverReminders(ctx context.Context) time.Duration {
-	now := time.Now().UnixMilli()
+	now := c.opts.Now().UnixMilli()
 	due, err := c.dueReminders(ctx, now)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -387,7 +393,7 @@ func (c *Commands) deliverReminders(ctx context.Context) time.Duration {
 	if !next.Valid {
 		return reminderPoll
 	}
-	return min(max(time.Until(time.UnixMilli(next.Int64)), 0), reminderPoll)
+	return min(max(time.UnixMilli(next.Int64).Sub(c.opts.Now()), 0), reminderPoll)
 }
 
 func (c *Commands) dueReminders(ctx context.Context, now int64) ([]reminder, error) {
@@ -464,7 +470,7 @@ func (c *Commands) dropReminder(ctx context.Context, r reminder, why string) err
 
 func (c *Commands) markReminder(ctx context.Context, id int64) error {
 	err := c.bots.db.Write(ctx, func(tx *sqlite.Tx) error {
-		_, err := tx.Exec(`UPDATE reminders SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`, time.Now().UnixMilli(), id)
+		_, err := tx.Exec(`UPDATE reminders SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`, c.opts.Now().UnixMilli(), id)
 		return err
 	})
 	if err != nil {
