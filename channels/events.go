@@ -2,8 +2,6 @@ package channels
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -36,16 +34,16 @@ const (
 )
 
 // Log is the event log's reader side: readers Follow it, and it wakes them
-// when it grows.
+// when it grows. Its SQL is the store's.
 type Log struct {
-	db   *sqlite.DB
+	st   *store
 	mu   sync.Mutex
 	wake chan struct{}
 }
 
-func newLog(db *sqlite.DB) *Log {
-	l := &Log{db: db, wake: make(chan struct{})}
-	db.OnCommit(l.Notify)
+func newLog(st *store) *Log {
+	l := &Log{st: st, wake: make(chan struct{})}
+	st.db.OnCommit(l.Notify)
 	return l
 }
 
@@ -77,143 +75,36 @@ type newEvent struct {
 	Data      any
 }
 
-const insertEvent = `INSERT INTO events (type, scope, channel_id, actor_id, subject_id, message_id, payload, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-
 // appendEvent writes ev in the caller's transaction and returns its seq.
+// Its callers hold only the transaction, and a store's writes need nothing
+// more, so the zero store serves.
 func appendEvent(tx *sqlite.Tx, ev newEvent) (int64, error) {
-	payload, err := json.Marshal(ev.Data)
-	if err != nil {
-		return 0, fmt.Errorf("encode %s event: %w", ev.Type, err)
-	}
-	res, err := tx.Exec(insertEvent, ev.Type, ev.Scope, nullID(ev.ChannelID), nullID(ev.ActorID),
-		nullID(ev.SubjectID), nullID(ev.MessageID), payload, nowMillis())
-	if err != nil {
-		return 0, fmt.Errorf("append %s event: %w", ev.Type, err)
-	}
-	return res.LastInsertId()
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-// nextEventSeq is the seq the next appended event gets (events.seq is
-// AUTOINCREMENT, and appends are serialized on the writer): a member's
-// joined_seq, so that their membership event and all after it are theirs to
-// read, and nothing before.
-const nextEventSeq = `(SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1)`
-
-// The events userID (?2) may read after seq ?1: everyone reads scope
-// 'all', its subject reads an event about them, and a channel's members read
-// its scope 'channel' events from the moment they joined (members.joined_seq).
-const (
-	eventColumns = `e.seq, e.type, e.scope, e.channel_id, e.actor_id, e.subject_id, e.payload, e.created_at, COALESCE(e.message_id, 0)`
-	// visibleSinceJoin checks each channel event against the reader's
-	// joined_seq: one membership lookup per event.
-	visibleSinceJoin = `FROM events e
-LEFT JOIN members m ON e.scope = 'channel' AND m.channel_id = e.channel_id AND m.user_id = ?2
-WHERE e.seq > ?1 AND (e.scope = 'all' OR e.subject_id = ?2 OR m.joined_seq <= e.seq)`
-	// visibleSettled is the same when the reader joined all their channels
-	// at or before ?1+1, the usual case of a resume: membership alone
-	// decides, against a list of the reader's channels made once.
-	visibleSettled = `FROM events e
-WHERE e.seq > ?1 AND (e.scope = 'all' OR e.subject_id = ?2
-   OR (e.scope = 'channel' AND e.channel_id IN (SELECT channel_id FROM members WHERE user_id = ?2)))`
-	// ofKinds limits a bot token to the events of the channel kinds in ?4
-	// (see EventKinds).
-	ofKinds     = ` AND (e.channel_id IS NULL OR instr(?4, ',' || (SELECT kind FROM channels WHERE id = e.channel_id) || ',') > 0)`
-	eventsOrder = ` ORDER BY e.seq LIMIT ?3`
-)
-
-// visibleEventsQuery is the query for a reader whose latest join is at
-// latestJoin, limited to kinds when kinds is set.
-func visibleEventsQuery(since, latestJoin int64, kinds bool) string {
-	from := visibleSettled
-	if latestJoin > since+1 {
-		from = visibleSinceJoin
-	}
-	q := `SELECT ` + eventColumns + ` ` + from
-	if kinds {
-		q += ofKinds
-	}
-	return q + eventsOrder
+	var st store
+	return st.appendEvent(tx, ev)
 }
 
 // Events returns the events after since that userID may see, oldest first.
 // kinds (from EventKinds) limits a bot token to the events of the channel
 // kinds it has a history scope for; "" is no limit.
 func (l *Log) Events(ctx context.Context, userID int64, kinds string, since int64, limit int) ([]Event, error) {
-	var latestJoin int64
-	err := l.db.ReadRow(ctx, `SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE user_id = ?`, userID).Scan(&latestJoin)
-	if err != nil {
-		return nil, fmt.Errorf("read memberships of %d: %w", userID, err)
-	}
-	args := []any{since, userID, limit}
-	if kinds != "" {
-		args = append(args, kinds)
-	}
-	rows, err := l.db.Reader.QueryContext(ctx, visibleEventsQuery(since, latestJoin, kinds != ""), args...)
-	if err != nil {
-		return nil, fmt.Errorf("read events after %d: %w", since, err)
-	}
-	return scanEvents(rows)
+	return l.st.events(ctx, userID, kinds, since, limit)
 }
-
-const (
-	selectAllEvents = `SELECT seq, type, scope, channel_id, actor_id, subject_id, payload, created_at, COALESCE(message_id, 0)
-FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
-	selectEventRefs = `SELECT seq, type, scope, channel_id, actor_id, subject_id, NULL, created_at, COALESCE(message_id, 0)
-FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
-)
 
 // All returns every event after since, for readers that filter themselves
 // (search indexing, webhooks, realtime fan-out).
 func (l *Log) All(ctx context.Context, since int64, limit int) ([]Event, error) {
-	rows, err := l.db.Reader.QueryContext(ctx, selectAllEvents, since, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read events after %d: %w", since, err)
-	}
-	return scanEvents(rows)
+	return l.st.allEvents(ctx, since, limit)
 }
 
 // Refs is All without the events' payloads (Data is nil), for readers that
 // need only what an event is about (the search indexer).
 func (l *Log) Refs(ctx context.Context, since int64, limit int) ([]Event, error) {
-	rows, err := l.db.Reader.QueryContext(ctx, selectEventRefs, since, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read event refs after %d: %w", since, err)
-	}
-	return scanEvents(rows)
-}
-
-func scanEvents(rows *sql.Rows) ([]Event, error) {
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var payload []byte
-		if err := rows.Scan(&e.Seq, &e.Type, &e.Scope, &e.ChannelID, &e.ActorID, &e.SubjectID, &payload, &e.CreatedAt, &e.MessageID); err != nil {
-			return nil, fmt.Errorf("scan event: %w", err)
-		}
-		e.Data = payload
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return l.st.eventRefs(ctx, since, limit)
 }
 
 // Head returns the newest seq, and the oldest still kept (0 when empty).
 func (l *Log) Head(ctx context.Context) (head, oldest int64, err error) {
-	// Two subqueries: SQLite answers a lone MAX or MIN from the primary key
-	// at once, but scans the whole log for both in one SELECT.
-	err = l.db.ReadRow(ctx, `SELECT COALESCE((SELECT MAX(seq) FROM events), 0), COALESCE((SELECT MIN(seq) FROM events), 0)`).Scan(&head, &oldest)
-	if err != nil {
-		return 0, 0, fmt.Errorf("read event log head: %w", err)
-	}
-	return head, oldest, nil
+	return l.st.eventBounds(ctx)
 }
 
 // pruneBatch is how many of the oldest events one pruning write looks at,
@@ -228,15 +119,11 @@ func (l *Log) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
 	var total int64
 	for {
 		var n int64
-		err := l.db.Write(ctx, func(tx *sqlite.Tx) error {
-			// Keep the newest event so the head survives pruning.
-			res, err := tx.Exec(`DELETE FROM events WHERE seq IN (
-				SELECT seq FROM events WHERE seq < (SELECT MAX(seq) FROM events) ORDER BY seq LIMIT ?)
-				AND created_at < ?`, pruneBatch, olderThan.UnixMilli())
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
+		// Each batch commits on its own, so that writers wait for one batch
+		// at most.
+		err := l.st.db.Write(ctx, func(tx *sqlite.Tx) error {
+			var err error
+			n, err = l.st.pruneEvents(tx, pruneBatch, olderThan.UnixMilli())
 			return err
 		})
 		if err != nil {

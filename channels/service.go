@@ -69,7 +69,8 @@ func New(db *sqlite.DB, logger *slog.Logger, opts Options) *Service {
 	if opts.EventRetention == 0 {
 		opts.EventRetention = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, st: &store{db: db}, log: logger, opts: opts, Log: newLog(db), auth: newAuthCache(),
+	st := &store{db: db}
+	return &Service{db: db, st: st, log: logger, opts: opts, Log: newLog(st), auth: newAuthCache(),
 		dummyHash: newDummyHash(opts.BcryptCost), comparePassword: bcrypt.CompareHashAndPassword}
 }
 
@@ -114,10 +115,10 @@ func (s *Service) maintain(ctx context.Context) error {
 	}
 	now := nowMillis()
 	return s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		if _, err := tx.Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, now-idempotencyWindow.Milliseconds()); err != nil {
+		if err := s.st.pruneIdempotencyKeys(tx, now-idempotencyWindow.Milliseconds()); err != nil {
 			return fmt.Errorf("prune idempotency keys: %w", err)
 		}
-		if _, err := tx.Exec(`DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at < ?`, now); err != nil {
+		if err := s.st.pruneExpiredTokens(tx, now); err != nil {
 			return fmt.Errorf("prune expired tokens: %w", err)
 		}
 		return nil
