@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -245,7 +246,9 @@ func TestRemind_HalfDoneDeliveryNotRepeated(t *testing.T) {
 
 // TestRemind_SurvivesSIGKILL sets a reminder on the real binary, kills it
 // at once, restarts it after the due time and checks the reminder arrives
-// exactly once, and not again after another restart.
+// exactly once, and not again after another restart. The due time passes
+// while nothing runs by moving the stored reminder's due time into the
+// past (pastDue), not by waiting for it.
 func TestRemind_SurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping in -short mode: it builds the binary and kills it")
@@ -259,14 +262,11 @@ func TestRemind_SurvivesSIGKILL(t *testing.T) {
 	session, ch := durSignupWithChannel(t, client, p.base, "general")
 	var res bots.CommandResult
 	if st, err := durCall(client, "POST", fmt.Sprintf("%s/api/v1/channels/%d/commands", p.base, ch.ID), session.Token,
-		map[string]any{"text": "/remind me in 2s survive"}, &res); err != nil || st != http.StatusOK || !res.OK {
+		map[string]any{"text": "/remind me in 1 hour survive"}, &res); err != nil || st != http.StatusOK || !res.OK {
 		t.Fatalf("/remind: status %d, err %v, result %+v", st, err, res)
 	}
-	setAt := time.Now()
 	p.kill() // SIGKILL
-	if d := time.Until(setAt.Add(2500 * time.Millisecond)); d > 0 {
-		time.Sleep(d) // past the due time while nothing runs
-	}
+	pastDue(t, dataDir, "survive")
 
 	p = durStart(t, bin, dataDir)
 	notices := func(p *durProcess) []channels.Message {
@@ -301,6 +301,34 @@ func TestRemind_SurvivesSIGKILL(t *testing.T) {
 	waitFor(t, "the second reminder", func() bool { return countText(notices(p), "Reminder: second") > 0 })
 	if n := countText(notices(p), "Reminder: survive"); n != 1 {
 		t.Errorf("first reminder delivered %d times after two restarts", n)
+	}
+}
+
+// pastDue moves the undelivered reminder with text, stored in dataDir's
+// database while no server runs, to a due time already past: as if the
+// server had stayed down beyond it.
+func pastDue(t *testing.T, dataDir, text string) {
+	t.Helper()
+	db, err := sqlite.OpenDB(filepath.Join(dataDir, "parley.db"), "full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	err = db.Write(context.Background(), func(tx *sqlite.Tx) error {
+		res, err := tx.Exec(`UPDATE reminders SET due_at = ? WHERE text = ? AND delivered_at IS NULL`,
+			time.Now().Add(-time.Second).UnixMilli(), text)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("%d undelivered reminders %q stored, want 1", n, text)
 	}
 }
 
