@@ -16,20 +16,6 @@ import (
 
 var channelNamePattern = regexp.MustCompile(`^[a-z0-9_-]{1,80}$`)
 
-const channelColumns = `c.id, COALESCE(c.name, ''), c.kind, c.topic, c.purpose, c.creator_id, c.archived_at, c.created_at, c.updated_at,
-	(SELECT COUNT(*) FROM members mc WHERE mc.channel_id = c.id)`
-
-func scanChannel(row interface{ Scan(...any) error }, c *Channel, extra ...any) error {
-	dest := append([]any{&c.ID, &c.Name, &c.Kind, &c.Topic, &c.Purpose, &c.CreatorID, &c.ArchivedAt, &c.CreatedAt,
-		&c.UpdatedAt, &c.MemberCount}, extra...)
-	if err := row.Scan(dest...); err != nil {
-		return err
-	}
-	c.Private = c.Kind != ChannelPublic
-	c.Archived = c.ArchivedAt != nil
-	return nil
-}
-
 func validateChannelName(name string) error {
 	if !channelNamePattern.MatchString(name) {
 		return Invalid("invalid_name", "name", "channel names are 1-80 characters of lowercase a-z, 0-9, '-' and '_'")
@@ -48,24 +34,19 @@ func validateTopic(field, s string) error {
 // a member. A private channel or DM the actor is not in does not exist for
 // them: ErrNotFound, never ErrForbidden.
 func (s *Service) loadChannel(ctx context.Context, actor *Actor, id int64) (*Channel, bool, error) {
-	var c Channel
-	var member bool
-	err := scanChannel(s.db.ReadRow(ctx, `SELECT `+channelColumns+`,
-		EXISTS (SELECT 1 FROM members m WHERE m.channel_id = c.id AND m.user_id = ?)
-		FROM channels c WHERE c.id = ?`, actor.ID, id), &c, &member)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && c.Private && !member {
+	c, err := s.st.channelFor(ctx, id, actor.ID)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && c.Private && !c.IsMember {
 		return nil, false, NotFound("channel")
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("load channel %d: %w", id, err)
+		return nil, false, err
 	}
-	c.IsMember = member
 	if c.IsConversation() {
-		if c.UserIDs, err = s.memberIDs(ctx, id); err != nil {
+		if c.UserIDs, err = s.st.memberIDs(ctx, id); err != nil {
 			return nil, false, err
 		}
 	}
-	return &c, member, nil
+	return c, c.IsMember, nil
 }
 
 // writableChannel is loadChannel for writes: the actor must be a member and
@@ -84,14 +65,6 @@ func (s *Service) writableChannel(ctx context.Context, actor *Actor, id int64) (
 	return c, nil
 }
 
-func (s *Service) memberIDs(ctx context.Context, channelID int64) ([]int64, error) {
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT user_id FROM members WHERE channel_id = ? ORDER BY user_id`, channelID)
-	if err != nil {
-		return nil, fmt.Errorf("list member ids of %d: %w", channelID, err)
-	}
-	return sqlite.ScanIDs(rows)
-}
-
 // Channel returns a channel the actor may read.
 func (s *Service) Channel(ctx context.Context, actor *Actor, id int64) (*Channel, error) {
 	c, _, err := s.loadChannel(ctx, actor, id)
@@ -106,13 +79,12 @@ func (s *Service) Channel(ctx context.Context, actor *Actor, id int64) (*Channel
 
 // ChannelByName returns a named channel the actor may read.
 func (s *Service) ChannelByName(ctx context.Context, actor *Actor, name string) (*Channel, error) {
-	var id int64
-	err := s.db.ReadRow(ctx, `SELECT id FROM channels WHERE name = ?`, name).Scan(&id)
+	id, err := s.st.channelIDByName(ctx, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, NotFound("channel")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("look up channel %q: %w", name, err)
+		return nil, err
 	}
 	return s.Channel(ctx, actor, id)
 }
@@ -147,21 +119,18 @@ func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel
 	c := &Channel{Name: in.Name, Kind: kind, Private: in.Private, Topic: in.Topic, Purpose: in.Purpose,
 		CreatorID: actor.ID, CreatedAt: now, UpdatedAt: now, MemberCount: 1, IsMember: true}
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(`INSERT INTO channels (name, kind, topic, purpose, creator_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Name, c.Kind, c.Topic, c.Purpose, c.CreatorID, now, now)
+		id, err := s.st.insertChannel(tx, c)
 		if sqlite.IsUniqueViolation(err) {
 			return Conflict("name_taken", "a channel with that name exists")
 		}
 		if err != nil {
 			return err
 		}
-		if c.ID, err = res.LastInsertId(); err != nil {
+		c.ID = id
+		if err := s.st.insertMember(tx, c.ID, actor.ID); err != nil {
 			return err
 		}
-		if err := insertMember(tx, c.ID, actor.ID); err != nil {
-			return err
-		}
-		_, err = appendEvent(tx, newEvent{Type: EventChannelCreated, Scope: scope, ChannelID: c.ID, ActorID: actor.ID, Data: c})
+		_, err = s.st.appendEvent(tx, newEvent{Type: EventChannelCreated, Scope: scope, ChannelID: c.ID, ActorID: actor.ID, Data: c})
 		return err
 	})
 	if err != nil {
@@ -169,33 +138,6 @@ func (s *Service) CreateChannel(ctx context.Context, actor *Actor, in NewChannel
 	}
 	return c, nil
 }
-
-// newMemberRow inserts member ?2 of channel ?1 at time ?3: they read the
-// channel's log from the next event on, and start with everything already
-// posted marked read.
-const newMemberRow = `INTO members (channel_id, user_id, joined_at, joined_seq, last_read_id)
-	VALUES (?1, ?2, ?3, ` + nextEventSeq + `, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE channel_id = ?1))`
-
-func insertMember(tx *sqlite.Tx, channelID, userID int64) error {
-	_, err := tx.Exec(`INSERT `+newMemberRow, channelID, userID, nowMillis())
-	if err != nil {
-		return fmt.Errorf("add member %d to %d: %w", userID, channelID, err)
-	}
-	return nil
-}
-
-// readStateColumns are member m's last read id, unread and mention counts
-// in channel c.
-const readStateColumns = `m.last_read_id,
-	(SELECT COUNT(*) FROM messages x WHERE x.channel_id = c.id AND x.thread_id IS NULL AND x.id > m.last_read_id
-		AND x.deleted_at IS NULL AND x.user_id != m.user_id),
-	(SELECT COUNT(DISTINCT n.message_id) FROM mentions n JOIN messages x ON x.id = n.message_id
-		WHERE n.channel_id = c.id AND n.message_id > m.last_read_id AND (n.user_id = m.user_id OR n.user_id IS NULL)
-		AND x.user_id != m.user_id AND x.deleted_at IS NULL)`
-
-const selectMyChannels = `SELECT ` + channelColumns + `, ` + readStateColumns + `
-FROM members m JOIN channels c ON c.id = m.channel_id
-WHERE m.user_id = ? ORDER BY c.id`
 
 // ChannelWithReadState is Channel with the actor's read position, unread
 // and mention counts, as the actor's channel list has them (all 0 when the
@@ -206,14 +148,13 @@ func (s *Service) ChannelWithReadState(ctx context.Context, actor *Actor, id int
 	if err != nil || !c.IsMember {
 		return c, err
 	}
-	err = s.db.ReadRow(ctx, `SELECT `+readStateColumns+` FROM members m JOIN channels c ON c.id = m.channel_id
-		WHERE m.channel_id = ? AND m.user_id = ?`, id, actor.ID).Scan(&c.LastReadID, &c.UnreadCount, &c.MentionCount)
+	err = s.st.readState(ctx, c, actor.ID)
 	if errors.Is(err, sql.ErrNoRows) { // left since Channel read it
 		c.IsMember = false
 		return c, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read state of channel %d: %w", id, err)
+		return nil, err
 	}
 	return c, nil
 }
@@ -224,29 +165,20 @@ func (s *Service) Channels(ctx context.Context, actor *Actor) ([]Channel, error)
 	if !actor.Can(ScopeChannelsRead) && !actor.Can(ScopeGroupsRead) && !actor.Can(ScopeIMWrite) {
 		return nil, MissingScope(ScopeChannelsRead)
 	}
-	rows, err := s.db.Reader.QueryContext(ctx, selectMyChannels, actor.ID)
+	mine, err := s.st.memberChannels(ctx, actor.ID)
 	if err != nil {
-		return nil, fmt.Errorf("list channels of %d: %w", actor.ID, err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []Channel{}
-	for rows.Next() {
-		var c Channel
-		if err := scanChannel(rows, &c, &c.LastReadID, &c.UnreadCount, &c.MentionCount); err != nil {
-			return nil, fmt.Errorf("scan channel: %w", err)
-		}
-		c.IsMember = true
+	// A token lists only the kinds of channel it may read.
+	out := mine[:0]
+	for _, c := range mine {
 		if actor.Can(ReadScope(c.Kind)) {
 			out = append(out, c)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
 	for i := range out {
 		if out[i].IsConversation() {
-			if out[i].UserIDs, err = s.memberIDs(ctx, out[i].ID); err != nil {
+			if out[i].UserIDs, err = s.st.memberIDs(ctx, out[i].ID); err != nil {
 				return nil, err
 			}
 		}
@@ -259,22 +191,7 @@ func (s *Service) BrowseChannels(ctx context.Context, actor *Actor, after int64,
 	if err := RequireScope(actor, ScopeChannelsRead); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+channelColumns+`,
-		EXISTS (SELECT 1 FROM members m WHERE m.channel_id = c.id AND m.user_id = ?)
-		FROM channels c WHERE c.kind = 'public' AND c.id > ? ORDER BY c.id LIMIT ?`, actor.ID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("browse channels: %w", err)
-	}
-	defer rows.Close()
-	out := []Channel{}
-	for rows.Next() {
-		var c Channel
-		if err := scanChannel(rows, &c, &c.IsMember); err != nil {
-			return nil, fmt.Errorf("scan channel: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return s.st.publicChannels(ctx, actor.ID, after, limit)
 }
 
 // ChannelPatch holds the fields of PATCH /channels/{id}; nil leaves a field alone.
@@ -320,19 +237,14 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *Actor, id int64, p C
 	}
 	c.UpdatedAt = nowMillis()
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		var name any
-		if !c.IsConversation() {
-			name = c.Name
-		}
-		_, err := tx.Exec(`UPDATE channels SET name = ?, topic = ?, purpose = ?, updated_at = ? WHERE id = ?`,
-			name, c.Topic, c.Purpose, c.UpdatedAt, c.ID)
+		err := s.st.updateChannel(tx, c)
 		if sqlite.IsUniqueViolation(err) {
 			return Conflict("name_taken", "a channel with that name exists")
 		}
 		if err != nil {
 			return err
 		}
-		_, err = appendEvent(tx, newEvent{Type: EventChannelUpdated, Scope: channelScope(c), ChannelID: c.ID, ActorID: actor.ID, Data: c})
+		_, err = s.st.appendEvent(tx, newEvent{Type: EventChannelUpdated, Scope: channelScope(c), ChannelID: c.ID, ActorID: actor.ID, Data: c})
 		return err
 	})
 	if err != nil {
@@ -371,17 +283,16 @@ func (s *Service) SetArchived(ctx context.Context, actor *Actor, id int64, archi
 	}
 	now := nowMillis()
 	typ := EventChannelUnarchived
-	var at any
 	c.ArchivedAt, c.Archived = nil, archived
 	if archived {
-		typ, at, c.ArchivedAt = EventChannelArchived, now, &now
+		typ, c.ArchivedAt = EventChannelArchived, &now
 	}
 	c.UpdatedAt = now
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		if _, err := tx.Exec(`UPDATE channels SET archived_at = ?, updated_at = ? WHERE id = ?`, at, now, id); err != nil {
+		if err := s.st.setChannelArchived(tx, id, c.ArchivedAt, now); err != nil {
 			return err
 		}
-		_, err := appendEvent(tx, newEvent{Type: typ, Scope: channelScope(c), ChannelID: id, ActorID: actor.ID, Data: c})
+		_, err := s.st.appendEvent(tx, newEvent{Type: typ, Scope: channelScope(c), ChannelID: id, ActorID: actor.ID, Data: c})
 		return err
 	})
 	if err != nil {
@@ -420,14 +331,11 @@ func (s *Service) Join(ctx context.Context, actor *Actor, id int64) (*Channel, e
 
 func (s *Service) addMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(`INSERT OR IGNORE `+newMemberRow, c.ID, userID, nowMillis())
-		if err != nil {
+		added, err := s.st.addMember(tx, c.ID, userID)
+		if err != nil || !added { // already a member: nothing happened
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // already a member
-		}
-		_, err = appendEvent(tx, newEvent{Type: EventMemberJoined, Scope: ScopeChannel, ChannelID: c.ID, ActorID: actorID,
+		_, err = s.st.appendEvent(tx, newEvent{Type: EventMemberJoined, Scope: ScopeChannel, ChannelID: c.ID, ActorID: actorID,
 			SubjectID: userID, Data: membership{c.ID, userID}})
 		return err
 	})
@@ -458,14 +366,14 @@ func (s *Service) Leave(ctx context.Context, actor *Actor, id int64) error {
 
 func (s *Service) removeMember(ctx context.Context, actorID int64, c *Channel, userID int64) error {
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(`DELETE FROM members WHERE channel_id = ? AND user_id = ?`, c.ID, userID)
+		removed, err := s.st.deleteMember(tx, c.ID, userID)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !removed {
 			return NotFound("member")
 		}
-		_, err = appendEvent(tx, newEvent{Type: EventMemberLeft, Scope: ScopeChannel, ChannelID: c.ID, ActorID: actorID,
+		_, err = s.st.appendEvent(tx, newEvent{Type: EventMemberLeft, Scope: ScopeChannel, ChannelID: c.ID, ActorID: actorID,
 			SubjectID: userID, Data: membership{c.ID, userID}})
 		return err
 	})
@@ -480,21 +388,7 @@ func (s *Service) Members(ctx context.Context, actor *Actor, id, after int64, li
 	if _, err := s.Channel(ctx, actor, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users
-		WHERE id IN (SELECT user_id FROM members WHERE channel_id = ?) AND id > ? ORDER BY id LIMIT ?`, id, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list members of %d: %w", id, err)
-	}
-	defer rows.Close()
-	out := []User{}
-	for rows.Next() {
-		var u User
-		if err := scanUser(rows, &u); err != nil {
-			return nil, fmt.Errorf("scan member: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return s.st.memberUsers(ctx, id, after, limit)
 }
 
 // AddMember adds a user to a channel; any member may add people.
@@ -581,7 +475,8 @@ func (s *Service) OpenDM(ctx context.Context, actor *Actor, userIDs []int64) (c 
 	}
 	var id int64
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		err := tx.QueryRow(`SELECT id FROM channels WHERE dm_key = ?`, key).Scan(&id)
+		var err error
+		id, err = s.st.conversationID(tx, key)
 		if err == nil {
 			return nil
 		}
@@ -589,23 +484,18 @@ func (s *Service) OpenDM(ctx context.Context, actor *Actor, userIDs []int64) (c 
 			return err
 		}
 		now := nowMillis()
-		res, err := tx.Exec(`INSERT INTO channels (kind, creator_id, dm_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-			kind, actor.ID, key, now, now)
-		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
+		if id, err = s.st.insertConversation(tx, kind, actor.ID, key, now); err != nil {
 			return err
 		}
 		for _, uid := range ids {
-			if err := insertMember(tx, id, uid); err != nil {
+			if err := s.st.insertMember(tx, id, uid); err != nil {
 				return err
 			}
 		}
 		created = true
 		data := Channel{ID: id, Kind: kind, Private: true, CreatorID: actor.ID, CreatedAt: now, UpdatedAt: now,
 			MemberCount: len(ids), UserIDs: ids}
-		_, err = appendEvent(tx, newEvent{Type: EventChannelCreated, Scope: ScopeChannel, ChannelID: id, ActorID: actor.ID, Data: data})
+		_, err = s.st.appendEvent(tx, newEvent{Type: EventChannelCreated, Scope: ScopeChannel, ChannelID: id, ActorID: actor.ID, Data: data})
 		return err
 	})
 	if err != nil {
@@ -640,20 +530,18 @@ func (s *Service) MarkRead(ctx context.Context, actor *Actor, channelID, message
 	if c.IsConversation() {
 		scope = ScopeChannel
 	}
-	var inChannel bool
-	if err := s.db.ReadRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = ? AND channel_id = ?)`,
-		messageID, channelID).Scan(&inChannel); err != nil {
-		return fmt.Errorf("check message %d: %w", messageID, err)
+	inChannel, err := s.st.readTargetExists(ctx, channelID, messageID)
+	if err != nil {
+		return err
 	}
 	if !inChannel {
 		return NotFound("message")
 	}
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		if _, err := tx.Exec(`UPDATE members SET last_read_id = ? WHERE channel_id = ? AND user_id = ?`,
-			messageID, channelID, actor.ID); err != nil {
+		if err := s.st.setLastRead(tx, channelID, actor.ID, messageID); err != nil {
 			return err
 		}
-		_, err := appendEvent(tx, newEvent{Type: EventReadUpdated, Scope: scope, ChannelID: channelID, ActorID: actor.ID,
+		_, err := s.st.appendEvent(tx, newEvent{Type: EventReadUpdated, Scope: scope, ChannelID: channelID, ActorID: actor.ID,
 			SubjectID: actor.ID, Data: readState{channelID, actor.ID, messageID}})
 		return err
 	})

@@ -1,9 +1,6 @@
 package channels
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // ReadPosition is how far one member of a conversation has read.
 type ReadPosition struct {
@@ -29,19 +26,5 @@ func (s *Service) Reads(ctx context.Context, actor *Actor, channelID int64) ([]R
 	if err := RequireScope(actor, HistoryScope(c.Kind)); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT user_id, last_read_id FROM members
-		WHERE channel_id = ? ORDER BY user_id`, channelID)
-	if err != nil {
-		return nil, fmt.Errorf("list read positions of %d: %w", channelID, err)
-	}
-	defer rows.Close()
-	out := []ReadPosition{}
-	for rows.Next() {
-		var r ReadPosition
-		if err := rows.Scan(&r.UserID, &r.LastReadID); err != nil {
-			return nil, fmt.Errorf("scan read position: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.st.readPositions(ctx, channelID)
 }
