@@ -24,12 +24,11 @@ func normalizeEmail(s string) (string, error) {
 
 // checkEmailFree refuses an address another user already has, whatever its
 // case: Slack's users.lookupByEmail must find one person per address.
-func checkEmailFree(tx *sqlite.Tx, email string, userID int64) error {
+func (s *Service) checkEmailFree(tx *sqlite.Tx, email string, userID int64) error {
 	if email == "" {
 		return nil
 	}
-	var taken bool
-	err := tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM users WHERE email = ? COLLATE NOCASE AND id != ?)`, email, userID).Scan(&taken)
+	taken, err := s.st.emailTaken(tx, email, userID)
 	if err != nil {
 		return fmt.Errorf("check e-mail address: %w", err)
 	}

@@ -22,13 +22,6 @@ var (
 	reservedUsernames = map[string]bool{"channel": true, "here": true, "everyone": true, "all": true, "me": true, SystemBotUsername: true}
 )
 
-const userColumns = `id, username, display_name, email, kind, is_admin, status_text, status_emoji, deactivated_at IS NOT NULL, dnd_until, created_at, updated_at`
-
-func scanUser(row interface{ Scan(...any) error }, u *User) error {
-	return row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText,
-		&u.StatusEmoji, &u.Deactivated, &u.DNDUntil, &u.CreatedAt, &u.UpdatedAt)
-}
-
 // SignupInput is what a new account starts with.
 type SignupInput struct {
 	Username    string `json:"username"`
@@ -80,28 +73,27 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, string, er
 	var userID int64
 	session := NewSecret(PrefixSession)
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		var people int
-		if err := tx.QueryRow(`SELECT COUNT(*) FROM users WHERE kind = 'person'`).Scan(&people); err != nil {
+		people, err := s.st.countPeople(tx)
+		if err != nil {
 			return err
 		}
 		admin := people == 0
 		invited := !admin && !s.opts.OpenSignup || in.InviteCode != ""
 		if invited {
-			if err := useInvite(tx, in.InviteCode); err != nil {
+			if err := s.useInvite(tx, in.InviteCode); err != nil {
 				return err
 			}
 		}
-		userID, err = insertUser(tx, in, hash, admin)
+		userID, err = s.insertUser(tx, in, hash, admin)
 		if err != nil {
 			return err
 		}
 		if invited {
-			if _, err := tx.Exec(`UPDATE invites SET used_by = ? WHERE hash = ?`, userID, HashSecret(in.InviteCode)); err != nil {
+			if err := s.st.setInviteUsedBy(tx, HashSecret(in.InviteCode), userID); err != nil {
 				return err
 			}
 		}
-		_, err = insertToken(tx, userID, TokenSession, "session", session, time.Now().Add(s.opts.SessionTTL).UnixMilli())
-		return err
+		return s.insertSession(tx, userID, session)
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("sign up %q: %w", in.Username, err)
@@ -110,48 +102,52 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, string, er
 	return u, session, err
 }
 
-func useInvite(tx *sqlite.Tx, code string) error {
+// useInvite spends an unused, unexpired invite code.
+func (s *Service) useInvite(tx *sqlite.Tx, code string) error {
 	if code == "" {
 		return Forbidden("signup_closed", "sign-up needs an invite from an admin")
 	}
-	res, err := tx.Exec(`UPDATE invites SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?`,
-		nowMillis(), HashSecret(code), nowMillis())
+	ok, err := s.st.useInvite(tx, HashSecret(code), nowMillis())
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !ok {
 		return Forbidden("invalid_invite", "the invite code is unknown, used or expired")
 	}
 	return nil
 }
 
-func insertUser(tx *sqlite.Tx, in SignupInput, hash []byte, admin bool) (int64, error) {
-	if err := checkEmailFree(tx, in.Email, 0); err != nil {
+// insertUser adds a person's account with a free username and address.
+func (s *Service) insertUser(tx *sqlite.Tx, in SignupInput, hash []byte, admin bool) (int64, error) {
+	if err := s.checkEmailFree(tx, in.Email, 0); err != nil {
 		return 0, err
 	}
-	now := nowMillis()
-	res, err := tx.Exec(`INSERT INTO users (username, display_name, email, password_hash, kind, is_admin, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 'person', ?, ?, ?)`, in.Username, in.DisplayName, in.Email, string(hash), admin, now, now)
+	id, err := s.st.insertPerson(tx, in, hash, admin, nowMillis())
 	if sqlite.IsUniqueViolation(err) {
 		return 0, Conflict("username_taken", "that username is taken")
 	}
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	return id, err
 }
 
-func insertToken(tx *sqlite.Tx, userID int64, kind, name, secret string, expiresAt int64) (int64, error) {
-	var exp any
+// insertToken stores a token with the secret, expiring at expiresAt (Unix
+// ms; 0 never), and returns it.
+func (s *Service) insertToken(tx *sqlite.Tx, userID int64, kind, name, secret string, expiresAt int64) (*Token, error) {
+	t := &Token{UserID: userID, Kind: kind, Name: name, Hint: secretHint(secret), CreatedAt: nowMillis()}
 	if expiresAt > 0 {
-		exp = expiresAt
+		t.ExpiresAt = &expiresAt
 	}
-	res, err := tx.Exec(`INSERT INTO tokens (user_id, kind, name, hash, hint, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		userID, kind, name, HashSecret(secret), secretHint(secret), nowMillis(), exp)
+	id, err := s.st.insertToken(tx, t, HashSecret(secret))
 	if err != nil {
-		return 0, fmt.Errorf("store token: %w", err)
+		return nil, fmt.Errorf("store token: %w", err)
 	}
-	return res.LastInsertId()
+	t.ID = id
+	return t, nil
+}
+
+// insertSession stores a session with the secret that lasts SessionTTL.
+func (s *Service) insertSession(tx *sqlite.Tx, userID int64, secret string) error {
+	_, err := s.insertToken(tx, userID, TokenSession, "session", secret, time.Now().Add(s.opts.SessionTTL).UnixMilli())
+	return err
 }
 
 // CreateUser makes an account without sign-up rules (the admin CLI).
@@ -166,7 +162,7 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, adm
 	}
 	var id int64
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		id, err = insertUser(tx, in, hash, admin)
+		id, err = s.insertUser(tx, in, hash, admin)
 		return err
 	})
 	if err != nil {
@@ -177,12 +173,7 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, adm
 
 // Login checks a username and password and opens a session.
 func (s *Service) Login(ctx context.Context, username, password string) (*User, string, error) {
-	var id int64
-	var hash string
-	var deactivated bool
-	err := s.db.ReadRow(ctx,
-		`SELECT id, password_hash, deactivated_at IS NOT NULL FROM users WHERE username = ? AND kind = 'person'`,
-		strings.TrimSpace(strings.ToLower(username))).Scan(&id, &hash, &deactivated)
+	id, hash, deactivated, err := s.st.personLogin(ctx, strings.TrimSpace(strings.ToLower(username)))
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, "", fmt.Errorf("look up user: %w", err)
 	}
@@ -203,8 +194,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 	}
 	session := NewSecret(PrefixSession)
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		_, err := insertToken(tx, id, TokenSession, "session", session, time.Now().Add(s.opts.SessionTTL).UnixMilli())
-		return err
+		return s.insertSession(tx, id, session)
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("open session: %w", err)
@@ -217,118 +207,37 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 func (s *Service) Logout(ctx context.Context, actor *Actor) error {
 	defer s.revoked(0, actor.TokenID)
 	return s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		_, err := tx.Exec(`DELETE FROM tokens WHERE id = ?`, actor.TokenID)
-		return err
+		return s.st.deleteToken(tx, actor.TokenID)
 	})
-}
-
-const selectActor = `SELECT t.id, t.kind, t.scopes, t.expires_at, t.last_used_at, u.id, u.username, u.display_name, u.email, u.kind, u.is_admin,
-	u.status_text, u.status_emoji, u.deactivated_at IS NOT NULL, u.dnd_until, u.created_at, u.updated_at
-FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`
-
-// Authenticate returns the caller a token belongs to. Unknown, revoked and
-// expired tokens, and tokens of deactivated users, are ErrUnauthenticated.
-func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error) {
-	if token == "" {
-		return nil, newErr(ErrUnauthenticated, "not_authenticated", "authentication required")
-	}
-	hash := HashSecret(token)
-	if e, ok := s.auth.get(string(hash)); ok {
-		s.touchToken(e.actor.TokenID, e.lastUsed)
-		a := e.actor
-		return &a, nil
-	}
-	gen := s.auth.generation()
-	var a Actor
-	var expires, lastUsed sql.NullInt64
-	var scopes sql.NullString
-	u := &a.User
-	err := s.db.ReadRow(ctx, selectActor, hash).Scan(&a.TokenID, &a.TokenKind, &scopes, &expires, &lastUsed,
-		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText, &u.StatusEmoji,
-		&u.Deactivated, &u.DNDUntil, &u.CreatedAt, &u.UpdatedAt)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && (u.Deactivated || expires.Valid && expires.Int64 < nowMillis()) {
-		return nil, newErr(ErrUnauthenticated, "invalid_token", "the token is invalid, revoked or expired")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	if a.TokenKind == TokenBot || scopes.Valid {
-		a.Scopes = splitScopes(scopes.String) // never nil: a bot token is limited
-	}
-	a.TokenExpiresAt = expires.Int64
-	s.auth.put(string(hash), authEntry{actor: a, expires: expires.Int64, lastUsed: lastUsed.Int64}, gen)
-	s.touchToken(a.TokenID, lastUsed.Int64)
-	return &a, nil
-}
-
-// touchGranularity is how stale a token's last_used_at may get: writing it
-// on every request would put a write on every read.
-const touchGranularity = time.Minute
-
-// touchToken records that a token was used, at most once a minute per token,
-// without making the request wait for the write.
-func (s *Service) touchToken(id, lastUsed int64) {
-	now := time.Now()
-	if now.UnixMilli()-lastUsed < touchGranularity.Milliseconds() {
-		return
-	}
-	if prev, ok := s.touched.Load(id); ok && now.Sub(prev.(time.Time)) < touchGranularity {
-		return
-	}
-	s.touched.Store(id, now)
-	go func() {
-		err := s.db.Write(context.Background(), func(tx *sqlite.Tx) error {
-			_, err := tx.Exec(`UPDATE tokens SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), id)
-			return err
-		})
-		if err != nil && !errors.Is(err, sqlite.ErrClosed) {
-			s.log.Warn("record token use", "token_id", id, "err", err)
-		}
-	}()
 }
 
 // User returns one user by id.
 func (s *Service) User(ctx context.Context, id int64) (*User, error) {
-	var u User
-	err := scanUser(s.db.ReadRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id), &u)
+	u, err := s.st.userByID(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, NotFound("user")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load user %d: %w", id, err)
 	}
-	return &u, nil
+	return u, nil
 }
 
 // UserByName returns one user by username.
 func (s *Service) UserByName(ctx context.Context, username string) (*User, error) {
-	var u User
-	err := scanUser(s.db.ReadRow(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username), &u)
+	u, err := s.st.userByName(ctx, username)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, NotFound("user")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load user %q: %w", username, err)
 	}
-	return &u, nil
+	return u, nil
 }
 
 // Users lists users by id after the cursor.
 func (s *Service) Users(ctx context.Context, after int64, limit int) ([]User, error) {
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	users := []User{}
-	for rows.Next() {
-		var u User
-		if err := scanUser(rows, &u); err != nil {
-			return nil, fmt.Errorf("scan user: %w", err)
-		}
-		users = append(users, u)
-	}
-	return users, rows.Err()
+	return s.st.users(ctx, after, limit)
 }
 
 // ProfilePatch holds the fields of PATCH /users/me; nil leaves a field alone.
@@ -378,15 +287,14 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *Actor, p ProfilePatc
 	u.UpdatedAt = nowMillis()
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		if p.Email != nil {
-			if err := checkEmailFree(tx, u.Email, u.ID); err != nil {
+			if err := s.checkEmailFree(tx, u.Email, u.ID); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(`UPDATE users SET email = ? WHERE id = ?`, u.Email, u.ID); err != nil {
+			if err := s.st.setEmail(tx, u.ID, u.Email); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(`UPDATE users SET display_name = ?, status_text = ?, status_emoji = ?, updated_at = ? WHERE id = ?`,
-			u.DisplayName, u.StatusText, u.StatusEmoji, u.UpdatedAt, u.ID); err != nil {
+		if err := s.st.updateProfile(tx, &u); err != nil {
 			return err
 		}
 		return appendUserUpdated(tx, actor.ID, &u)
@@ -433,38 +341,20 @@ func (s *Service) issueToken(ctx context.Context, userID int64, kind, prefix, na
 	if ttl > 0 {
 		expires = time.Now().Add(ttl).UnixMilli()
 	}
-	var id int64
+	var t *Token
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) (err error) {
-		id, err = insertToken(tx, userID, kind, name, secret, expires)
+		t, err = s.insertToken(tx, userID, kind, name, secret, expires)
 		return err
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("issue %s token: %w", kind, err)
-	}
-	t := &Token{ID: id, UserID: userID, Kind: kind, Name: name, Hint: secretHint(secret), CreatedAt: nowMillis()}
-	if expires > 0 {
-		t.ExpiresAt = &expires
 	}
 	return t, secret, nil
 }
 
 // Tokens lists the actor's personal access tokens.
 func (s *Service) Tokens(ctx context.Context, actor *Actor) ([]Token, error) {
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT id, user_id, kind, name, hint, created_at, expires_at, last_used_at
-		FROM tokens WHERE user_id = ? AND kind = ? ORDER BY id`, actor.ID, TokenPersonal)
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	defer rows.Close()
-	out := []Token{}
-	for rows.Next() {
-		var t Token
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Kind, &t.Name, &t.Hint, &t.CreatedAt, &t.ExpiresAt, &t.LastUsedAt); err != nil {
-			return nil, fmt.Errorf("scan token: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return s.st.tokens(ctx, actor.ID, TokenPersonal)
 }
 
 // DeleteToken revokes one of the actor's personal access tokens.
@@ -478,11 +368,11 @@ func (s *Service) DeleteToken(ctx context.Context, actor *Actor, id int64) error
 // sign them out.
 func (s *Service) revokeToken(ctx context.Context, id, ownerID int64, kind string) error {
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(`DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = ?`, id, ownerID, kind)
+		deleted, err := s.st.deleteOwnedToken(tx, id, ownerID, kind)
 		if err != nil {
 			return fmt.Errorf("delete token %d: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !deleted {
 			return NotFound("token")
 		}
 		return nil
@@ -504,27 +394,14 @@ func (s *Service) CreateInvite(ctx context.Context, actor *Actor, ttl time.Durat
 	code := NewSecret(PrefixInvite)
 	inv := &Invite{Code: code, CreatedBy: actor.ID, CreatedAt: nowMillis(), ExpiresAt: time.Now().Add(ttl).UnixMilli()}
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(`INSERT INTO invites (hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			HashSecret(code), actor.ID, inv.CreatedAt, inv.ExpiresAt)
-		if err != nil {
-			return err
-		}
-		inv.ID, err = res.LastInsertId()
+		var err error
+		inv.ID, err = s.st.insertInvite(tx, HashSecret(code), inv)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create invite: %w", err)
 	}
 	return inv, nil
-}
-
-// revoked drops cached authentications of a token (tokenID != 0) or of a
-// user, and closes their realtime connections.
-func (s *Service) revoked(userID, tokenID int64) {
-	s.auth.forget(userID, tokenID)
-	if s.hooks.Revoked != nil {
-		s.hooks.Revoked(userID, tokenID)
-	}
 }
 
 // SetDND turns do-not-disturb on until the given time (DNDIndefinite for no
@@ -540,7 +417,7 @@ func (s *Service) SetDND(ctx context.Context, actor *Actor, until int64) (*User,
 	}
 	u.UpdatedAt = nowMillis()
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		if _, err := tx.Exec(`UPDATE users SET dnd_until = ?, updated_at = ? WHERE id = ?`, u.DNDUntil, u.UpdatedAt, u.ID); err != nil {
+		if err := s.st.setDND(tx, u.ID, u.DNDUntil, u.UpdatedAt); err != nil {
 			return err
 		}
 		return appendUserUpdated(tx, actor.ID, &u)
