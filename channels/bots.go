@@ -2,7 +2,6 @@ package channels
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,17 +15,6 @@ import (
 // accepts people) and act through bot tokens (plb_…) limited by scopes. The
 // bots package keeps what else a bot has (owner, icon) in its own table and
 // calls these methods; the core knows only the user and its tokens.
-
-// splitScopes parses the scopes column; the result is never nil.
-func splitScopes(s string) []string {
-	out := []string{}
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
 
 // NormalizeScopes checks scope names, drops duplicates and sorts them in
 // documentation order. An unknown name is a 400 invalid_scope.
@@ -76,20 +64,18 @@ func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *sqlite
 	secret := NewSecret(PrefixBot)
 	now := nowMillis()
 	u := &User{Username: in.Username, DisplayName: in.DisplayName, Kind: KindBot, CreatedAt: now, UpdatedAt: now}
-	var tokenID int64
+	var t *Token
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(`INSERT INTO users (username, display_name, kind, created_at, updated_at) VALUES (?, ?, 'bot', ?, ?)`,
-			u.Username, u.DisplayName, now, now)
+		var err error
+		u.ID, err = s.st.insertBot(tx, u)
 		if sqlite.IsUniqueViolation(err) {
 			return Conflict("username_taken", "that username is taken")
 		}
 		if err != nil {
 			return err
 		}
-		if u.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if tokenID, err = insertBotToken(tx, u.ID, in.TokenName, secret, scopes); err != nil {
+		t = &Token{UserID: u.ID, Kind: TokenBot, Name: in.TokenName, Hint: secretHint(secret), CreatedAt: now, Scopes: scopes}
+		if t.ID, err = s.insertBotToken(tx, t, secret); err != nil {
 			return err
 		}
 		if also != nil {
@@ -102,17 +88,17 @@ func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *sqlite
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("create bot %q: %w", in.Username, err)
 	}
-	t := &Token{ID: tokenID, UserID: u.ID, Kind: TokenBot, Name: in.TokenName, Hint: secretHint(secret), CreatedAt: now, Scopes: scopes}
 	return u, t, secret, nil
 }
 
-func insertBotToken(tx *sqlite.Tx, botID int64, name, secret string, scopes []string) (int64, error) {
-	res, err := tx.Exec(`INSERT INTO tokens (user_id, kind, name, hash, hint, created_at, scopes) VALUES (?, 'bot', ?, ?, ?, ?, ?)`,
-		botID, name, HashSecret(secret), secretHint(secret), nowMillis(), strings.Join(scopes, ","))
+// insertBotToken stores bot token t with the secret; t.Scopes must not be
+// nil (NormalizeScopes), as a bot token is always limited by them.
+func (s *Service) insertBotToken(tx *sqlite.Tx, t *Token, secret string) (int64, error) {
+	id, err := s.st.insertToken(tx, t, HashSecret(secret))
 	if err != nil {
 		return 0, fmt.Errorf("store bot token: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // bot loads a bot user by id; people are not bots (404 bot_not_found).
@@ -143,36 +129,20 @@ func (s *Service) IssueBotToken(ctx context.Context, botID int64, name string, s
 		return nil, "", Invalid("bot_deactivated", "id", "the bot is deactivated")
 	}
 	secret := NewSecret(PrefixBot)
-	var id int64
+	t := &Token{UserID: botID, Kind: TokenBot, Name: name, Hint: secretHint(secret), CreatedAt: nowMillis(), Scopes: scopes}
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) (err error) {
-		id, err = insertBotToken(tx, botID, name, secret, scopes)
+		t.ID, err = s.insertBotToken(tx, t, secret)
 		return err
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("issue token to bot %d: %w", botID, err)
 	}
-	return &Token{ID: id, UserID: botID, Kind: TokenBot, Name: name, Hint: secretHint(secret), CreatedAt: nowMillis(), Scopes: scopes}, secret, nil
+	return t, secret, nil
 }
 
 // BotTokens lists a bot's tokens, without secrets.
 func (s *Service) BotTokens(ctx context.Context, botID int64) ([]Token, error) {
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT id, user_id, kind, name, hint, created_at, expires_at, last_used_at, scopes
-		FROM tokens WHERE user_id = ? AND kind = ? ORDER BY id`, botID, TokenBot)
-	if err != nil {
-		return nil, fmt.Errorf("list tokens of bot %d: %w", botID, err)
-	}
-	defer rows.Close()
-	out := []Token{}
-	for rows.Next() {
-		var t Token
-		var scopes sql.NullString
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Kind, &t.Name, &t.Hint, &t.CreatedAt, &t.ExpiresAt, &t.LastUsedAt, &scopes); err != nil {
-			return nil, fmt.Errorf("scan token: %w", err)
-		}
-		t.Scopes = splitScopes(scopes.String)
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return s.st.botTokens(ctx, botID)
 }
 
 // RevokeBotToken deletes one token of a bot; requests with it fail with 401
@@ -197,7 +167,7 @@ func (s *Service) SetBotDisplayName(ctx context.Context, actorID, botID int64, n
 	}
 	u.DisplayName, u.UpdatedAt = name, nowMillis()
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		if _, err := tx.Exec(`UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?`, u.DisplayName, u.UpdatedAt, u.ID); err != nil {
+		if err := s.st.setDisplayName(tx, u.ID, u.DisplayName, u.UpdatedAt); err != nil {
 			return err
 		}
 		return appendUserUpdated(tx, actorID, u)
@@ -219,10 +189,10 @@ func (s *Service) DeactivateBot(ctx context.Context, actorID, botID int64) error
 	}
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		now := nowMillis()
-		if _, err := tx.Exec(`DELETE FROM tokens WHERE user_id = ?`, botID); err != nil {
+		if err := s.st.deleteUserTokens(tx, botID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(`UPDATE users SET deactivated_at = COALESCE(deactivated_at, ?), deactivated_with_owner = 0, updated_at = ? WHERE id = ?`, now, now, botID); err != nil {
+		if err := s.st.deactivateBot(tx, botID, now); err != nil {
 			return err
 		}
 		u.Deactivated, u.UpdatedAt = true, now

@@ -31,15 +31,12 @@ func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, act
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		bots = bots[:0]
 		now := nowMillis()
-		var deactivatedAt any
 		if !active {
-			deactivatedAt = now
-			if _, err := tx.Exec(`DELETE FROM tokens WHERE user_id = ?`, userID); err != nil {
+			if err := s.st.deleteUserTokens(tx, userID); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(`UPDATE users SET deactivated_at = ?, deactivated_with_owner = 0, updated_at = ? WHERE id = ?`,
-			deactivatedAt, now, userID); err != nil {
+		if err := s.st.setUserActive(tx, userID, active, now); err != nil {
 			return err
 		}
 		u.Deactivated, u.UpdatedAt = !active, now
@@ -54,7 +51,7 @@ func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, act
 			return fmt.Errorf("list bots of user %d: %w", userID, err)
 		}
 		for _, id := range owned {
-			changed, err := setBotWithOwner(tx, actor.ID, id, active, now)
+			changed, err := s.setBotWithOwner(tx, actor.ID, id, active, now)
 			if err != nil {
 				return err
 			}
@@ -76,23 +73,17 @@ func (s *Service) SetActive(ctx context.Context, actor *Actor, userID int64, act
 
 // setBotWithOwner disables an active bot with its owner, or restores one
 // that was disabled that way, and reports whether it changed.
-func setBotWithOwner(tx *sqlite.Tx, actorID, botID int64, active bool, now int64) (bool, error) {
-	query := `UPDATE users SET deactivated_at = ?1, deactivated_with_owner = 1, updated_at = ?1
-		WHERE id = ?2 AND deactivated_at IS NULL`
-	if active {
-		query = `UPDATE users SET deactivated_at = NULL, deactivated_with_owner = 0, updated_at = ?1
-			WHERE id = ?2 AND deactivated_with_owner = 1`
-	}
-	res, err := tx.Exec(query, now, botID)
+func (s *Service) setBotWithOwner(tx *sqlite.Tx, actorID, botID int64, active bool, now int64) (bool, error) {
+	changed, err := s.st.setBotWithOwner(tx, botID, active, now)
 	if err != nil {
 		return false, fmt.Errorf("set bot %d active=%v: %w", botID, active, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !changed {
 		return false, nil
 	}
-	var bot User
-	if err := scanUser(tx.QueryRow(`SELECT `+userColumns+` FROM users WHERE id = ?`, botID), &bot); err != nil {
+	bot, err := s.st.userByIDTx(tx, botID)
+	if err != nil {
 		return false, fmt.Errorf("load bot %d: %w", botID, err)
 	}
-	return true, appendUserUpdated(tx, actorID, &bot)
+	return true, appendUserUpdated(tx, actorID, bot)
 }

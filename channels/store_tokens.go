@@ -9,6 +9,17 @@ import (
 	"github.com/parley-chat/parley/channels/sqlite"
 )
 
+// splitScopes parses the scopes column; the result is never nil.
+func splitScopes(s string) []string {
+	out := []string{}
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // insertToken stores t (its user, kind, name, hint, creation and expiry)
 // under the hash of its secret and returns its id. Scopes nil is a NULL
 // scopes column, which people's tokens have; a bot token's scopes are

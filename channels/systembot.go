@@ -24,25 +24,21 @@ func (s *Service) SystemBot(ctx context.Context) (*User, error) {
 	}
 	var id int64
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		err := tx.QueryRow(`SELECT id FROM users WHERE is_system = 1`).Scan(&id)
+		var err error
+		id, err = s.st.systemBotID(tx)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		for _, name := range systemBotNames {
-			var taken bool
-			if err := tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)`, name).Scan(&taken); err != nil {
+			taken, err := s.st.usernameTaken(tx, name)
+			if err != nil {
 				return err
 			}
 			if taken {
 				continue
 			}
 			now := nowMillis()
-			res, err := tx.Exec(`INSERT INTO users (username, display_name, kind, is_system, created_at, updated_at)
-				VALUES (?, 'Parley', 'bot', 1, ?, ?)`, name, now, now)
-			if err != nil {
-				return err
-			}
-			if id, err = res.LastInsertId(); err != nil {
+			if id, err = s.st.insertSystemBot(tx, name, now); err != nil {
 				return err
 			}
 			u := &User{ID: id, Username: name, DisplayName: "Parley", Kind: KindBot, CreatedAt: now, UpdatedAt: now}
