@@ -46,11 +46,19 @@ type CommandsOptions struct {
 // SearchFunc finds the messages matching query that actor may read.
 type SearchFunc func(ctx context.Context, actor *channels.Actor, query string, limit int) ([]channels.Message, error)
 
+// Realtime is what bots need of the realtime gateway: ephemeral replies
+// (slash commands, chat.postEphemeral) and a person's away state (/away).
+type Realtime interface {
+	SendEphemeral(userID, channelID int64, data any) error
+	IsAway(userID int64) bool
+	SetAway(userID int64, away bool)
+}
+
 // Commands runs slash commands.
 type Commands struct {
 	svc      *channels.Service
 	bots     *Service
-	hub      *channels.Hub
+	hub      Realtime
 	log      *slog.Logger
 	opts     CommandsOptions
 	builtins map[string]*builtin
@@ -64,7 +72,7 @@ type Commands struct {
 
 // NewCommands returns the slash-command service; the bots migrations must
 // have run. hub delivers ephemeral replies.
-func NewCommands(svc *channels.Service, bots *Service, hub *channels.Hub, logger *slog.Logger, opts CommandsOptions) *Commands {
+func NewCommands(svc *channels.Service, bots *Service, hub Realtime, logger *slog.Logger, opts CommandsOptions) *Commands {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 3 * time.Second
 	}

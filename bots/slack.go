@@ -43,7 +43,7 @@ type SlackOptions struct {
 // so Slack SDKs work with only their base URL changed.
 type SlackAPI struct {
 	svc     *channels.Service
-	hub     *channels.Hub
+	hub     Realtime
 	log     *slog.Logger
 	opts    SlackOptions
 	methods map[string]slackMethod
@@ -61,7 +61,7 @@ type slackMethod struct {
 
 // NewSlackAPI returns the Slack-compatible API over svc; hub delivers
 // ephemeral messages.
-func NewSlackAPI(svc *channels.Service, hub *channels.Hub, logger *slog.Logger, opts SlackOptions) *SlackAPI {
+func NewSlackAPI(svc *channels.Service, hub Realtime, logger *slog.Logger, opts SlackOptions) *SlackAPI {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}

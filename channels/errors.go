@@ -67,6 +67,11 @@ func Forbidden(code, message string) error {
 	return newErr(ErrForbidden, code, message)
 }
 
+// RateLimited is the 429 for a caller over a limit.
+func RateLimited(code, message string) error {
+	return newErr(ErrRateLimited, code, message)
+}
+
 // Conflict is the 409 for a clash with existing state.
 func Conflict(code, message string) error {
 	return newErr(ErrConflict, code, message)

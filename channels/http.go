@@ -20,7 +20,6 @@ import (
 func (h *Handler) Routes(r gin.IRouter) {
 	r.POST("/signup", h.limitByIP, h.handle(h.signup))
 	r.POST("/login", h.limitByIP, h.handle(h.login))
-	r.GET("/ws", h.handle(h.serveWS))
 
 	a := r.Group("", h.RequireAuth)
 	a.POST("/logout", h.handle(h.logout))
@@ -29,9 +28,6 @@ func (h *Handler) Routes(r gin.IRouter) {
 	a.GET("/users/me", h.handle(h.me))
 	a.PATCH("/users/me", h.handle(h.updateMe))
 	a.GET("/users/:id", h.handle(h.getUser))
-	a.GET("/users/:id/presence", h.handle(h.getPresence))
-	a.PUT("/users/me/dnd", h.handle(h.setDND))
-	a.DELETE("/users/me/dnd", h.handle(h.clearDND))
 	a.POST("/users/:id/deactivate", h.handle(h.deactivateUser))
 	a.POST("/users/:id/reactivate", h.handle(h.reactivateUser))
 	a.POST("/tokens", h.handle(h.createToken))
@@ -86,17 +82,16 @@ type HTTPOptions struct {
 // Handler serves the core API over HTTP.
 type Handler struct {
 	svc  *Service
-	hub  *Hub
 	log  *slog.Logger
 	opts HTTPOptions
 }
 
 // NewHandler returns the core's HTTP handler.
-func NewHandler(svc *Service, hub *Hub, logger *slog.Logger, opts HTTPOptions) *Handler {
+func NewHandler(svc *Service, logger *slog.Logger, opts HTTPOptions) *Handler {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	return &Handler{svc: svc, hub: hub, log: logger, opts: opts}
+	return &Handler{svc: svc, log: logger, opts: opts}
 }
 
 // Cookie and header names of browser sessions.

@@ -69,7 +69,7 @@ func TestHTTP_ChannelReads(t *testing.T) {
 
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
-	NewHandler(s, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), HTTPOptions{}).Routes(r.Group("/api/v1"))
+	NewHandler(s, slog.New(slog.NewTextHandler(io.Discard, nil)), HTTPOptions{}).Routes(r.Group("/api/v1"))
 
 	type read struct {
 		UserID     int64 `json:"user_id"`

@@ -125,9 +125,9 @@ func EventKinds(a *Actor) (string, error) {
 	return kinds + ",", nil
 }
 
-// kindAllowed reports whether an EventKinds list lets a reader see events
+// KindAllowed reports whether an EventKinds list lets a reader see events
 // of a channel of kind.
-func kindAllowed(kinds, kind string) bool {
+func KindAllowed(kinds, kind string) bool {
 	if kinds == "" {
 		return true
 	}

@@ -262,7 +262,7 @@ func TestIncoming_HookFormats(t *testing.T) {
 	_, secret := e.hook(t, NewIncoming{})
 	gin.SetMode(gin.TestMode)
 	engine := gin.New()
-	NewIncomingHandler(e.in, channels.NewHandler(e.svc, nil, testLogger(), channels.HTTPOptions{}), testLogger(),
+	NewIncomingHandler(e.in, channels.NewHandler(e.svc, testLogger(), channels.HTTPOptions{}), testLogger(),
 		IncomingHTTPOptions{}).Routes(engine, engine.Group("/api/v1"))
 	mpType, mpBody := multipartOf(t, url.Values{"text": {"mattermost"}, "username": {"mm"},
 		"attachments": {`[{"text":"att","fields":[{"title":"n","value":3}]}]`}})

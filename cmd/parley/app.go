@@ -11,6 +11,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 	"github.com/parley-chat/parley/channels/sqlite"
 	"github.com/parley-chat/parley/search"
 	"github.com/parley-chat/parley/webhooks"
@@ -36,7 +37,7 @@ type app struct {
 
 	// Set by Start, which knows the public URL.
 	publicURL string
-	hub       *channels.Hub
+	hub       *realtime.Hub
 	// outgoing delivers outgoing webhooks.
 	outgoing *webhooks.Outgoing
 	// commands runs slash commands and delivers reminders.
@@ -116,11 +117,11 @@ func (a *app) hooks() channels.Hooks {
 func (a *app) Start(ctx context.Context, publicURL string) error {
 	a.publicURL = publicURL
 	a.metrics = newMetrics()
-	hubOpts := channels.HubOptions{PublicURL: publicURL, MaxConnsPerUser: a.cfg.MaxWSPerUser}
+	hubOpts := realtime.HubOptions{PublicURL: publicURL, MaxConnsPerUser: a.cfg.MaxWSPerUser}
 	if a.cfg.hubTweak != nil {
 		a.cfg.hubTweak(&hubOpts)
 	}
-	hub, err := channels.NewHub(ctx, a.svc, a.log, hubOpts)
+	hub, err := realtime.NewHub(ctx, a.svc, a.log, hubOpts)
 	if err != nil {
 		return err
 	}

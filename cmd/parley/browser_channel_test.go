@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 )
 
 // The channel header, the member list, typing in threads and idle away in
@@ -195,7 +196,7 @@ func TestBrowser_IdleAway(t *testing.T) {
 
 	// Without input Ana turns away; her next input makes her active again.
 	bob.waitJS(t, "ana away", fmt.Sprintf(`!!document.querySelector(%q)`, memberDot(ana.api.User.ID, "away")))
-	if p := bob.api.presenceOf(ana.api.User.ID); p.Status != channels.PresenceAway {
+	if p := bob.api.presenceOf(ana.api.User.ID); p.Status != realtime.PresenceAway {
 		t.Fatalf("ana's presence %+v, want away", p)
 	}
 	browse(t, ana.tab, "click", chromedp.Click(`#messages`, chromedp.ByQuery))
@@ -211,7 +212,7 @@ func TestBrowser_IdleAway(t *testing.T) {
 	browse(t, ana.tab, "come back", chromedp.Click(`#composer`, chromedp.ByQuery),
 		chromedp.SendKeys(`#composer`, "back", chromedp.ByQuery))
 	bob.waitText(t, ".channel-view > .typing-indicator", "ana is typing")
-	if p := bob.api.presenceOf(ana.api.User.ID); p.Status != channels.PresenceAway {
+	if p := bob.api.presenceOf(ana.api.User.ID); p.Status != realtime.PresenceAway {
 		t.Errorf("after input ana's presence is %+v, want the away she asked for", p)
 	}
 	var dot bool

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 )
 
 // command runs a slash command line in a channel and requires a 200
@@ -351,7 +352,7 @@ func TestCommands_BuiltinsProfile(t *testing.T) {
 		if *u.DNDUntil < lo || *u.DNDUntil > hi {
 			t.Fatalf("dnd_until = %d, want within [%d, %d]", *u.DNDUntil, lo, hi)
 		}
-		if p := bob.presenceOf(ana.User.ID); !p.DND || p.Status != channels.PresenceDND {
+		if p := bob.presenceOf(ana.User.ID); !p.DND || p.Status != realtime.PresenceDND {
 			t.Fatalf("presence = %+v, want dnd", p)
 		}
 		ana.commandOK(gen.ID, "/dnd off")
@@ -371,16 +372,16 @@ func TestCommands_BuiltinsProfile(t *testing.T) {
 		// Away shows only while connected; offline otherwise.
 		ws := ana.dialWS("", nil)
 		ws.hello(ana.User.ID)
-		eventually(t, "ana shows online", func() bool { return bob.presenceOf(ana.User.ID).Status == channels.PresenceOnline })
+		eventually(t, "ana shows online", func() bool { return bob.presenceOf(ana.User.ID).Status == realtime.PresenceOnline })
 		res := ana.commandOK(gen.ID, "/away")
 		if !strings.Contains(ephemeralText(res), "away") {
 			t.Errorf("ephemeral = %q", ephemeralText(res))
 		}
-		if p := bob.presenceOf(ana.User.ID); p.Status != channels.PresenceAway {
+		if p := bob.presenceOf(ana.User.ID); p.Status != realtime.PresenceAway {
 			t.Fatalf("presence = %q after /away, want away", p.Status)
 		}
 		ana.commandOK(gen.ID, "/away")
-		if p := bob.presenceOf(ana.User.ID); p.Status != channels.PresenceOnline {
+		if p := bob.presenceOf(ana.User.ID); p.Status != realtime.PresenceOnline {
 			t.Fatalf("presence = %q after the second /away, want online", p.Status)
 		}
 	})

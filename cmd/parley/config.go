@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/parley-chat/parley/channels"
-	"github.com/parley-chat/parley/webhooks"
 	"io"
 	"net"
 	"net/url"
@@ -15,6 +13,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/parley-chat/parley/channels/realtime"
+	"github.com/parley-chat/parley/webhooks"
 )
 
 // Config is every setting of `parley serve`. Values come from the defaults,
@@ -75,7 +76,7 @@ type Config struct {
 
 	// hubTweak lets tests shorten the realtime timers (presence, typing,
 	// heartbeats, buffers); it has no flag.
-	hubTweak func(*channels.HubOptions)
+	hubTweak func(*realtime.HubOptions)
 }
 
 // DefaultConfig runs locally with data in ./data.

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 	"github.com/parley-chat/parley/search"
 	"github.com/parley-chat/parley/webhooks"
 )
@@ -86,15 +86,15 @@ func (m *metrics) watchSearch(ix *search.Indexer) {
 }
 
 // watchHub exports the realtime gateway's numbers.
-func (m *metrics) watchHub(hub *channels.Hub) {
-	stats := func(context.Context) (channels.HubStats, error) { return hub.Stats(), nil }
-	m.registry.MustRegister(&statusCollector[channels.HubStats]{read: stats, series: []series[channels.HubStats]{
+func (m *metrics) watchHub(hub *realtime.Hub) {
+	stats := func(context.Context) (realtime.HubStats, error) { return hub.Stats(), nil }
+	m.registry.MustRegister(&statusCollector[realtime.HubStats]{read: stats, series: []series[realtime.HubStats]{
 		gauge("parley_ws_connections", "Open WebSocket connections.",
-			func(st channels.HubStats) float64 { return float64(st.Connections) }),
+			func(st realtime.HubStats) float64 { return float64(st.Connections) }),
 		counter("parley_ws_slow_closed_total", "WebSocket connections closed because the client fell behind.",
-			func(st channels.HubStats) float64 { return float64(st.SlowClosed) }),
+			func(st realtime.HubStats) float64 { return float64(st.SlowClosed) }),
 		gauge("parley_ws_dispatched_seq", "The last event-log seq fanned out to WebSocket clients.",
-			func(st channels.HubStats) float64 { return float64(st.Dispatched) }),
+			func(st realtime.HubStats) float64 { return float64(st.Dispatched) }),
 	}})
 }
 

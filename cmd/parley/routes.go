@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 	"github.com/parley-chat/parley/search"
 	"github.com/parley-chat/parley/ui"
 	"github.com/parley-chat/parley/webhooks"
@@ -51,7 +52,7 @@ func newRouter(a *app) (*gin.Engine, error) {
 	})
 	// One budget per user, whichever API the requests come through.
 	userLimiter := channels.NewRateLimiter(a.cfg.RateLimit, a.cfg.RateBurst)
-	core := channels.NewHandler(a.svc, hub, a.log, channels.HTTPOptions{
+	core := channels.NewHandler(a.svc, a.log, channels.HTTPOptions{
 		SecureCookies: strings.HasPrefix(publicURL, "https://"),
 		MaxBodyBytes:  a.cfg.MaxBodyBytes,
 		Limiter:       userLimiter,
@@ -59,6 +60,7 @@ func newRouter(a *app) (*gin.Engine, error) {
 		UploadTimeout: a.cfg.UploadTimeout,
 	})
 	core.Routes(api)
+	realtime.NewHandler(hub, core, a.log).Routes(api)
 	bots.NewSlackAPI(a.svc, hub, a.log, bots.SlackOptions{PublicURL: publicURL, MaxBodyBytes: a.cfg.MaxBodyBytes, Limiter: userLimiter,
 		UploadTimeout: a.cfg.UploadTimeout}).Routes(r)
 	bots.NewHandler(a.bots, core, a.log).Routes(api)

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 )
 
 // Connecting, authenticating, client frames and closing.
@@ -155,8 +156,8 @@ func TestWS_DeactivationClosesWith4003(t *testing.T) {
 
 	admin.mustJSON(http.StatusOK, "POST", fmt.Sprintf("/api/v1/users/%d/deactivate", ada.User.ID), nil, nil)
 	for _, ws := range []*wsClient{phone, laptop} {
-		if code, _ := ws.closeCode(); code != channels.CloseRevoked {
-			t.Errorf("deactivated user's socket closed with %d, want %d", code, channels.CloseRevoked)
+		if code, _ := ws.closeCode(); code != realtime.CloseRevoked {
+			t.Errorf("deactivated user's socket closed with %d, want %d", code, realtime.CloseRevoked)
 		}
 	}
 	refused(t, ada, "", nil, http.StatusUnauthorized, "invalid_token")
@@ -186,16 +187,16 @@ func TestWS_RevokingATokenClosesItsSockets(t *testing.T) {
 
 	// Logging out ends that session's sockets only.
 	other.mustJSON(http.StatusNoContent, "POST", "/api/v1/logout", nil, nil)
-	if code, _ := otherWS.closeCode(); code != channels.CloseRevoked {
-		t.Errorf("logged-out session's socket closed with %d, want %d", code, channels.CloseRevoked)
+	if code, _ := otherWS.closeCode(); code != realtime.CloseRevoked {
+		t.Errorf("logged-out session's socket closed with %d, want %d", code, realtime.CloseRevoked)
 	}
 	first.ping()
 	script.ping()
 
 	// So does deleting a personal access token.
 	ada.mustJSON(http.StatusNoContent, "DELETE", fmt.Sprintf("/api/v1/tokens/%d", pat.ID), nil, nil)
-	if code, _ := script.closeCode(); code != channels.CloseRevoked {
-		t.Errorf("deleted token's socket closed with %d, want %d", code, channels.CloseRevoked)
+	if code, _ := script.closeCode(); code != realtime.CloseRevoked {
+		t.Errorf("deleted token's socket closed with %d, want %d", code, realtime.CloseRevoked)
 	}
 	first.ping()
 }
@@ -211,7 +212,7 @@ func TestWS_ShutdownLeaksNothing(t *testing.T) {
 	// Small socket buffers, so that a client that does not read holds its
 	// replay up; a short write timeout then ends that connection.
 	ts := startTestServer(t, func(l net.Listener) net.Listener { return smallBufferListener{l} },
-		withHub(func(o *channels.HubOptions) {
+		withHub(func(o *realtime.HubOptions) {
 			o.OfflineAfter = 50 * time.Millisecond
 			o.AwayAfter = 200 * time.Millisecond
 			o.TypingThrottle = 50 * time.Millisecond
@@ -250,7 +251,7 @@ func TestWS_ShutdownLeaksNothing(t *testing.T) {
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); <-tick.C {
 		buf := make([]byte, 1<<20)
 		stacks := buf[:runtime.Stack(buf, true)]
-		if bytes.Contains(stacks, []byte("channels.(*conn).waitRoom")) && bytes.Contains(stacks, []byte("waitWrite")) {
+		if bytes.Contains(stacks, []byte("realtime.(*conn).waitRoom")) && bytes.Contains(stacks, []byte("waitWrite")) {
 			break
 		}
 	}

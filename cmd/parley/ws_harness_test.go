@@ -13,8 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 )
 
 // wsClient is a real WebSocket client of the test server.
@@ -133,7 +132,7 @@ func (w *wsClient) send(v any) {
 }
 
 // withHub adjusts the realtime hub's options (short timers, small buffers).
-func withHub(f func(*channels.HubOptions)) func(*Config) {
+func withHub(f func(*realtime.HubOptions)) func(*Config) {
 	return func(c *Config) { c.hubTweak = f }
 }
 
@@ -253,7 +252,7 @@ func isPresence(userID int64, status string) func(frame) bool {
 		if f.Type != "presence.changed" || f.UserID != userID {
 			return false
 		}
-		var p channels.Presence
+		var p realtime.Presence
 		return json.Unmarshal(f.Data, &p) == nil && p.Status == status
 	}
 }

@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 )
 
 // Presence, typing and do-not-disturb: ephemeral frames, never in the log.
 
 // presenceOf reads GET /users/{id}/presence and checks that the user object
 // agrees.
-func (c *client) presenceOf(userID int64) channels.Presence {
+func (c *client) presenceOf(userID int64) realtime.Presence {
 	c.ts.t.Helper()
-	var p channels.Presence
+	var p realtime.Presence
 	c.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/users/%d/presence", userID), nil, &p)
 	var u channels.User
 	c.mustJSON(http.StatusOK, "GET", fmt.Sprintf("/api/v1/users/%d", userID), nil, &u)
@@ -26,7 +27,7 @@ func (c *client) presenceOf(userID int64) channels.Presence {
 	return p
 }
 
-func wantStatus(t *testing.T, c *client, userID int64, status string) channels.Presence {
+func wantStatus(t *testing.T, c *client, userID int64, status string) realtime.Presence {
 	t.Helper()
 	p := c.presenceOf(userID)
 	if p.Status != status {
@@ -36,9 +37,9 @@ func wantStatus(t *testing.T, c *client, userID int64, status string) channels.P
 }
 
 // presenceData decodes a presence.changed frame.
-func presenceData(t *testing.T, f frame) channels.Presence {
+func presenceData(t *testing.T, f frame) realtime.Presence {
 	t.Helper()
-	var p channels.Presence
+	var p realtime.Presence
 	if err := json.Unmarshal(f.Data, &p); err != nil {
 		t.Fatalf("presence.changed data %s: %v", f.Data, err)
 	}
@@ -66,7 +67,7 @@ func isType(typ string) func(frame) bool { return func(f frame) bool { return f.
 
 func TestWS_PresenceOnlineAwayOffline(t *testing.T) {
 	const offlineAfter = 200 * time.Millisecond
-	ts := newTestServer(t, withHub(func(o *channels.HubOptions) { o.OfflineAfter = offlineAfter }))
+	ts := newTestServer(t, withHub(func(o *realtime.HubOptions) { o.OfflineAfter = offlineAfter }))
 	ada := ts.signup("ada")
 	bob := ts.signup("bob")
 	lobby := ada.createChannel("lobby", false)
@@ -74,7 +75,7 @@ func TestWS_PresenceOnlineAwayOffline(t *testing.T) {
 	ada.mustJSON(http.StatusOK, "PATCH", "/api/v1/users/me", map[string]any{"status_text": "on a call", "status_emoji": "phone"}, nil)
 	ts.settle()
 
-	if p := wantStatus(t, bob, ada.User.ID, channels.PresenceOffline); p.LastActiveAt != nil {
+	if p := wantStatus(t, bob, ada.User.ID, realtime.PresenceOffline); p.LastActiveAt != nil {
 		t.Errorf("never connected, but last_active_at = %d", *p.LastActiveAt)
 	}
 	watch := bob.dialWS("", nil)
@@ -82,26 +83,26 @@ func TestWS_PresenceOnlineAwayOffline(t *testing.T) {
 
 	ws := ada.dialWS("", nil)
 	ws.hello(ada.User.ID)
-	p := presenceData(t, last(watch.until(isPresence(ada.User.ID, channels.PresenceOnline))))
+	p := presenceData(t, last(watch.until(isPresence(ada.User.ID, realtime.PresenceOnline))))
 	if p.UserID != ada.User.ID || p.StatusText != "on a call" || p.StatusEmoji != "phone" || p.DND || p.LastActiveAt == nil {
 		t.Errorf("presence.changed = %+v, want ada online with her status text and emoji", p)
 	}
-	wantStatus(t, bob, ada.User.ID, channels.PresenceOnline)
+	wantStatus(t, bob, ada.User.ID, realtime.PresenceOnline)
 
 	ws.send(map[string]any{"type": "presence", "status": "away"})
-	watch.until(isPresence(ada.User.ID, channels.PresenceAway))
-	wantStatus(t, bob, ada.User.ID, channels.PresenceAway)
+	watch.until(isPresence(ada.User.ID, realtime.PresenceAway))
+	wantStatus(t, bob, ada.User.ID, realtime.PresenceAway)
 	ws.send(map[string]any{"type": "presence", "status": "active"})
-	watch.until(isPresence(ada.User.ID, channels.PresenceOnline))
-	wantStatus(t, ada, ada.User.ID, channels.PresenceOnline)
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOnline))
+	wantStatus(t, ada, ada.User.ID, realtime.PresenceOnline)
 
 	closed := time.Now()
 	ws.conn.Close()
-	watch.until(isPresence(ada.User.ID, channels.PresenceOffline))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOffline))
 	if waited := time.Since(closed); waited < offlineAfter {
 		t.Errorf("offline %v after the last connection closed, want at least %v", waited, offlineAfter)
 	}
-	if p := wantStatus(t, bob, ada.User.ID, channels.PresenceOffline); p.LastActiveAt == nil {
+	if p := wantStatus(t, bob, ada.User.ID, realtime.PresenceOffline); p.LastActiveAt == nil {
 		t.Error("last_active_at is not kept after going offline")
 	}
 
@@ -110,7 +111,7 @@ func TestWS_PresenceOnlineAwayOffline(t *testing.T) {
 		Items []channels.User `json:"items"`
 	}
 	bob.mustJSON(http.StatusOK, "GET", "/api/v1/users", nil, &list)
-	want := map[int64]string{ada.User.ID: channels.PresenceOffline, bob.User.ID: channels.PresenceOnline}
+	want := map[int64]string{ada.User.ID: realtime.PresenceOffline, bob.User.ID: realtime.PresenceOnline}
 	for _, u := range list.Items {
 		if w, ok := want[u.ID]; ok && u.Presence != w {
 			t.Errorf("GET /users: %s is %q, want %q", u.Username, u.Presence, w)
@@ -124,7 +125,7 @@ func TestWS_PresenceOnlineAwayOffline(t *testing.T) {
 
 func TestWS_PresenceIdleGoesAway(t *testing.T) {
 	const awayAfter = 300 * time.Millisecond
-	ts := newTestServer(t, withHub(func(o *channels.HubOptions) { o.AwayAfter = awayAfter }))
+	ts := newTestServer(t, withHub(func(o *realtime.HubOptions) { o.AwayAfter = awayAfter }))
 	ada := ts.signup("ada")
 	bob := ts.signup("bob")
 	lobby := ada.createChannel("lobby", false)
@@ -136,19 +137,19 @@ func TestWS_PresenceIdleGoesAway(t *testing.T) {
 	start := time.Now()
 	ws := ada.dialWS("", nil)
 	ws.hello(ada.User.ID)
-	watch.until(isPresence(ada.User.ID, channels.PresenceOnline))
-	watch.until(isPresence(ada.User.ID, channels.PresenceAway))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOnline))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceAway))
 	if idle := time.Since(start); idle < awayAfter {
 		t.Errorf("away after %v idle, want at least %v", idle, awayAfter)
 	}
-	wantStatus(t, bob, ada.User.ID, channels.PresenceAway)
+	wantStatus(t, bob, ada.User.ID, realtime.PresenceAway)
 
 	// Posting is activity; so is any frame.
 	ada.post(lobby.ID, "back", 0)
-	watch.until(isPresence(ada.User.ID, channels.PresenceOnline))
-	watch.until(isPresence(ada.User.ID, channels.PresenceAway))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOnline))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceAway))
 	ws.send(map[string]any{"type": "ping"})
-	watch.until(isPresence(ada.User.ID, channels.PresenceOnline))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOnline))
 }
 
 // TestWS_PresenceNoFlickerOnQuickReconnect: a connection replaced within
@@ -156,7 +157,7 @@ func TestWS_PresenceIdleGoesAway(t *testing.T) {
 // after ada's first connection closed, is the clock: once bob sees cyd go
 // offline, ada's pending switch to offline is due too.
 func TestWS_PresenceNoFlickerOnQuickReconnect(t *testing.T) {
-	ts := newTestServer(t, withHub(func(o *channels.HubOptions) { o.OfflineAfter = 300 * time.Millisecond }),
+	ts := newTestServer(t, withHub(func(o *realtime.HubOptions) { o.OfflineAfter = 300 * time.Millisecond }),
 		func(c *Config) { c.MaxWSPerUser = 1 })
 	ada := ts.signup("ada")
 	bob := ts.signup("bob")
@@ -170,10 +171,10 @@ func TestWS_PresenceNoFlickerOnQuickReconnect(t *testing.T) {
 
 	first := ada.dialWS("", nil)
 	first.hello(ada.User.ID)
-	watch.until(isPresence(ada.User.ID, channels.PresenceOnline))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOnline))
 	cydWS := cyd.dialWS("", nil)
 	cydWS.hello(cyd.User.ID)
-	watch.until(isPresence(cyd.User.ID, channels.PresenceOnline))
+	watch.until(isPresence(cyd.User.ID, realtime.PresenceOnline))
 
 	// With one connection allowed, the second is accepted only once the
 	// server has handled the first one's end.
@@ -193,12 +194,12 @@ func TestWS_PresenceNoFlickerOnQuickReconnect(t *testing.T) {
 	second.hello(ada.User.ID)
 	cydWS.conn.Close()
 
-	seen := watch.until(isPresence(cyd.User.ID, channels.PresenceOffline))
+	seen := watch.until(isPresence(cyd.User.ID, realtime.PresenceOffline))
 	none(t, "bob, while ada reconnected", seen, presenceFrom(ada.User.ID))
-	wantStatus(t, bob, ada.User.ID, channels.PresenceOnline)
+	wantStatus(t, bob, ada.User.ID, realtime.PresenceOnline)
 
 	second.conn.Close()
-	watch.until(isPresence(ada.User.ID, channels.PresenceOffline))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOffline))
 }
 
 // TestWS_PresenceReachesSharersOnly: presence.changed goes to those who
@@ -218,21 +219,21 @@ func TestWS_PresenceReachesSharersOnly(t *testing.T) {
 	eveWS.hello(eve.User.ID)
 	bobWS := bob.dialWS("", nil)
 	bobWS.hello(bob.User.ID)
-	eveWS.until(isPresence(bob.User.ID, channels.PresenceOnline))
+	eveWS.until(isPresence(bob.User.ID, realtime.PresenceOnline))
 
 	adaWS := ada.dialWS("", nil)
 	adaWS.hello(ada.User.ID)
-	adaWS.until(isPresence(ada.User.ID, channels.PresenceOnline)) // one's own devices too
-	bobWS.until(isPresence(ada.User.ID, channels.PresenceOnline))
+	adaWS.until(isPresence(ada.User.ID, realtime.PresenceOnline)) // one's own devices too
+	bobWS.until(isPresence(ada.User.ID, realtime.PresenceOnline))
 	adaWS.send(map[string]any{"type": "presence", "status": "away"})
-	bobWS.until(isPresence(ada.User.ID, channels.PresenceAway))
+	bobWS.until(isPresence(ada.User.ID, realtime.PresenceAway))
 
 	// Bob's change reaches eve after ada's would have.
 	bobWS.send(map[string]any{"type": "presence", "status": "away"})
-	seen := eveWS.until(isPresence(bob.User.ID, channels.PresenceAway))
+	seen := eveWS.until(isPresence(bob.User.ID, realtime.PresenceAway))
 	none(t, "eve, who shares no channel with ada", seen, presenceFrom(ada.User.ID))
 	// But anyone may ask.
-	wantStatus(t, eve, ada.User.ID, channels.PresenceAway)
+	wantStatus(t, eve, ada.User.ID, realtime.PresenceAway)
 }
 
 func TestWS_DoNotDisturb(t *testing.T) {
@@ -246,40 +247,40 @@ func TestWS_DoNotDisturb(t *testing.T) {
 	watch.hello(bob.User.ID)
 	ws := ada.dialWS("", nil)
 	ws.hello(ada.User.ID)
-	watch.until(isPresence(ada.User.ID, channels.PresenceOnline))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOnline))
 
-	var p channels.Presence
+	var p realtime.Presence
 	ada.mustJSON(http.StatusOK, "PUT", "/api/v1/users/me/dnd", map[string]any{}, &p)
-	if p.Status != channels.PresenceDND || !p.DND || p.DNDUntil != nil {
+	if p.Status != realtime.PresenceDND || !p.DND || p.DNDUntil != nil {
 		t.Errorf("PUT /dnd without an end = %+v, want dnd without dnd_until", p)
 	}
-	got := presenceData(t, last(watch.until(isPresence(ada.User.ID, channels.PresenceDND))))
+	got := presenceData(t, last(watch.until(isPresence(ada.User.ID, realtime.PresenceDND))))
 	if !got.DND || got.DNDUntil != nil {
 		t.Errorf("presence.changed = %+v, want dnd without end", got)
 	}
-	wantStatus(t, bob, ada.User.ID, channels.PresenceDND)
+	wantStatus(t, bob, ada.User.ID, realtime.PresenceDND)
 	// DND wins over away.
 	ws.send(map[string]any{"type": "presence", "status": "away"})
 	ws.ping()
-	wantStatus(t, bob, ada.User.ID, channels.PresenceDND)
+	wantStatus(t, bob, ada.User.ID, realtime.PresenceDND)
 
 	ada.mustJSON(http.StatusNoContent, "DELETE", "/api/v1/users/me/dnd", nil, nil)
-	watch.until(isPresence(ada.User.ID, channels.PresenceAway))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceAway))
 	ws.send(map[string]any{"type": "presence", "status": "active"})
-	watch.until(isPresence(ada.User.ID, channels.PresenceOnline))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOnline))
 
 	before := time.Now()
 	ada.mustJSON(http.StatusOK, "PUT", "/api/v1/users/me/dnd", map[string]any{"minutes": 30}, &p)
-	if p.Status != channels.PresenceDND || p.DNDUntil == nil ||
+	if p.Status != realtime.PresenceDND || p.DNDUntil == nil ||
 		*p.DNDUntil < before.Add(30*time.Minute).UnixMilli() || *p.DNDUntil > time.Now().Add(30*time.Minute).UnixMilli() {
 		t.Errorf("PUT /dnd for 30 minutes = %+v", p)
 	}
-	got = presenceData(t, last(watch.until(isPresence(ada.User.ID, channels.PresenceDND))))
+	got = presenceData(t, last(watch.until(isPresence(ada.User.ID, realtime.PresenceDND))))
 	if got.DNDUntil == nil || *got.DNDUntil != *p.DNDUntil {
 		t.Errorf("presence.changed = %+v, want dnd_until %d", got, *p.DNDUntil)
 	}
 	ada.mustJSON(http.StatusNoContent, "DELETE", "/api/v1/users/me/dnd", nil, nil)
-	watch.until(isPresence(ada.User.ID, channels.PresenceOnline))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceOnline))
 
 	wantError(t, ada.do("PUT", "/api/v1/users/me/dnd", map[string]any{"minutes": 5, "until": time.Now().Add(time.Hour).UnixMilli()}), http.StatusBadRequest, "invalid_dnd")
 	wantError(t, ada.do("PUT", "/api/v1/users/me/dnd", map[string]any{"minutes": 0}), http.StatusBadRequest, "invalid_minutes")
@@ -288,7 +289,7 @@ func TestWS_DoNotDisturb(t *testing.T) {
 
 // TestWS_DoNotDisturbEnds: a DND with an end time turns itself off.
 func TestWS_DoNotDisturbEnds(t *testing.T) {
-	ts := newTestServer(t, withHub(func(o *channels.HubOptions) { o.AwayAfter = 400 * time.Millisecond }))
+	ts := newTestServer(t, withHub(func(o *realtime.HubOptions) { o.AwayAfter = 400 * time.Millisecond }))
 	ada := ts.signup("ada")
 	bob := ts.signup("bob")
 	lobby := ada.createChannel("lobby", false)
@@ -301,12 +302,12 @@ func TestWS_DoNotDisturbEnds(t *testing.T) {
 
 	until := time.Now().Add(300 * time.Millisecond).UnixMilli()
 	ada.mustJSON(http.StatusOK, "PUT", "/api/v1/users/me/dnd", map[string]any{"until": until}, nil)
-	watch.until(isPresence(ada.User.ID, channels.PresenceDND))
+	watch.until(isPresence(ada.User.ID, realtime.PresenceDND))
 	f := last(watch.until(func(f frame) bool { return presenceFrom(ada.User.ID)(f) && !presenceData(t, f).DND }))
 	if now := time.Now().UnixMilli(); now < until {
 		t.Errorf("DND ended at %d, before its end %d", now, until)
 	}
-	if p := presenceData(t, f); p.Status == channels.PresenceDND {
+	if p := presenceData(t, f); p.Status == realtime.PresenceDND {
 		t.Errorf("after DND: %+v", p)
 	}
 }
@@ -316,7 +317,7 @@ func TestWS_DoNotDisturbEnds(t *testing.T) {
 // not in.
 func TestWS_Typing(t *testing.T) {
 	const throttle = 300 * time.Millisecond
-	ts := newTestServer(t, withHub(func(o *channels.HubOptions) {
+	ts := newTestServer(t, withHub(func(o *realtime.HubOptions) {
 		o.TypingThrottle = throttle
 		o.TypingTTL = time.Second
 	}))
@@ -341,7 +342,7 @@ func TestWS_Typing(t *testing.T) {
 	laptop.hello(ada.User.ID)
 	phone := ada.dialWS("", nil)
 	phone.hello(ada.User.ID)
-	bobWS.until(isPresence(ada.User.ID, channels.PresenceOnline))
+	bobWS.until(isPresence(ada.User.ID, realtime.PresenceOnline))
 
 	typingIn := func(ch int64) map[string]any { return map[string]any{"type": "typing", "channel_id": ch} }
 	isTyping := func(ch, user int64) func(frame) bool {
@@ -370,7 +371,7 @@ func TestWS_Typing(t *testing.T) {
 	}
 	laptop.send(typingIn(ch2.ID))
 	laptop.send(map[string]any{"type": "presence", "status": "away"})
-	marker := isPresence(ada.User.ID, channels.PresenceAway)
+	marker := isPresence(ada.User.ID, realtime.PresenceAway)
 	seen := bobWS.until(marker)
 	var typing []frame
 	for _, f := range seen {
@@ -393,7 +394,7 @@ func TestWS_Typing(t *testing.T) {
 		}
 		laptop.send(typingIn(ch1.ID))
 		laptop.send(map[string]any{"type": "presence", "status": status})
-		want := map[string]string{"active": channels.PresenceOnline, "away": channels.PresenceAway}[status]
+		want := map[string]string{"active": realtime.PresenceOnline, "away": realtime.PresenceAway}[status]
 		for _, f := range bobWS.until(isPresence(ada.User.ID, want)) {
 			// Both relays happened between start and now.
 			if isTyping(ch1.ID, ada.User.ID)(f) {

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 )
 
 // Resume: with since, every visible event after it, then live, with no gap
@@ -211,7 +212,7 @@ func (c *client) dialSmallWS(query string) *wsClient {
 // does not overflow the same small buffer).
 func TestWS_SlowConsumerIsClosedAndResumes(t *testing.T) {
 	ts := startTestServer(t, func(l net.Listener) net.Listener { return smallBufferListener{l} },
-		withHub(func(o *channels.HubOptions) {
+		withHub(func(o *realtime.HubOptions) {
 			o.BufferSize = 16
 			o.WriteWait = time.Minute // the writer waits on bob, not on the clock
 		}))
@@ -233,8 +234,8 @@ func TestWS_SlowConsumerIsClosedAndResumes(t *testing.T) {
 	}
 
 	code, before := slow.closeCode()
-	if code != channels.CloseSlowConsumer {
-		t.Fatalf("slow client closed with %d, want %d", code, channels.CloseSlowConsumer)
+	if code != realtime.CloseSlowConsumer {
+		t.Fatalf("slow client closed with %d, want %d", code, realtime.CloseSlowConsumer)
 	}
 	got := after(setup, before)
 	if len(got) >= n {

@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 )
 
 // TestWS_TypingInAThread: a typing frame with a thread_id is relayed with
 // it, throttled apart from typing in the channel itself, and refused for a
 // message that is not a thread root of that channel.
 func TestWS_TypingInAThread(t *testing.T) {
-	ts := newTestServer(t, withHub(func(o *channels.HubOptions) {
+	ts := newTestServer(t, withHub(func(o *realtime.HubOptions) {
 		o.TypingThrottle = time.Minute // nothing is relayed twice in this test
 	}))
 	ada := ts.signup("ada")
@@ -29,7 +29,7 @@ func TestWS_TypingInAThread(t *testing.T) {
 	bobWS.hello(bob.User.ID)
 	adaWS := ada.dialWS("", nil)
 	adaWS.hello(ada.User.ID)
-	bobWS.until(isPresence(ada.User.ID, channels.PresenceOnline))
+	bobWS.until(isPresence(ada.User.ID, realtime.PresenceOnline))
 
 	type typingFrame struct {
 		ChannelID int64  `json:"channel_id"`
@@ -52,7 +52,7 @@ func TestWS_TypingInAThread(t *testing.T) {
 	adaWS.send(map[string]any{"type": "typing", "channel_id": ch.ID})
 	adaWS.send(map[string]any{"type": "presence", "status": "away"})
 	var got []typingFrame
-	for _, f := range bobWS.until(isPresence(ada.User.ID, channels.PresenceAway)) {
+	for _, f := range bobWS.until(isPresence(ada.User.ID, realtime.PresenceAway)) {
 		if f.Type == "typing" {
 			got = append(got, decode(f))
 		}
@@ -76,5 +76,5 @@ func TestWS_TypingInAThread(t *testing.T) {
 		}
 	}
 	adaWS.send(map[string]any{"type": "presence", "status": "active"})
-	none(t, "bob", bobWS.until(isPresence(ada.User.ID, channels.PresenceOnline)), isType("typing"))
+	none(t, "bob", bobWS.until(isPresence(ada.User.ID, realtime.PresenceOnline)), isType("typing"))
 }

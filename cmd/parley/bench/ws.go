@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/realtime"
 )
 
 // The realtime workloads: fan-out of posts to many WebSocket listeners,
@@ -177,7 +178,7 @@ var errWSReported = errors.New("reported")
 // whose buffer filled up: the client must resume with since.
 func isSlowConsumer(err error) bool {
 	var ce *websocket.CloseError
-	return errors.As(err, &ce) && ce.Code == channels.CloseSlowConsumer
+	return errors.As(err, &ce) && ce.Code == realtime.CloseSlowConsumer
 }
 
 // postJSON posts a message with text to postURL as token.

@@ -1,4 +1,4 @@
-package channels
+package realtime
 
 import (
 	"bytes"

@@ -1,10 +1,12 @@
-package channels
+package realtime
 
 import (
 	"context"
 	"encoding/json"
 	"sync"
 	"time"
+
+	"github.com/parley-chat/parley/channels"
 )
 
 // Presence statuses.
@@ -185,11 +187,12 @@ func (p *presence) Of(ctx context.Context, id int64) (*Presence, error) {
 }
 
 // describe computes the presence of usr; p.mu is held.
-func (p *presence) describe(usr *User) *Presence {
+func (p *presence) describe(usr *channels.User) *Presence {
 	pr := &Presence{UserID: usr.ID, Status: PresenceOffline, StatusText: usr.StatusText, StatusEmoji: usr.StatusEmoji}
 	if u := p.users[usr.ID]; u != nil {
 		if !u.lastActive.IsZero() {
-			pr.LastActiveAt = ptr(u.lastActive.UnixMilli())
+			at := u.lastActive.UnixMilli()
+			pr.LastActiveAt = &at
 		}
 		switch {
 		case !u.connected:
@@ -201,7 +204,7 @@ func (p *presence) describe(usr *User) *Presence {
 	}
 	if usr.DNDActive(time.Now()) {
 		pr.Status, pr.DND = PresenceDND, true
-		if *usr.DNDUntil != DNDIndefinite {
+		if *usr.DNDUntil != channels.DNDIndefinite {
 			pr.DNDUntil = usr.DNDUntil
 		}
 	}
@@ -235,7 +238,7 @@ func (p *presence) push(id int64, force bool) {
 }
 
 // statusOf is the presence status shown in user objects.
-func (p *presence) statusOf(u *User) string {
+func (p *presence) statusOf(u *channels.User) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.describe(u).Status

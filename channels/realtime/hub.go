@@ -1,8 +1,7 @@
-package channels
+package realtime
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/olahol/melody"
+	"github.com/parley-chat/parley/channels"
 )
 
 // HubOptions configure the realtime gateway.
@@ -70,7 +70,7 @@ const maxFrameBytes = 64 << 10
 // out to the connections allowed to see it, once marshalled. Connections
 // resume from any seq still in the log.
 type Hub struct {
-	svc  *Service
+	svc  *channels.Service
 	log  *slog.Logger
 	opts HubOptions
 	m    *melody.Melody
@@ -98,7 +98,7 @@ type Hub struct {
 
 // NewHub loads the memberships and the log's head, and starts following the
 // log until ctx ends or Close.
-func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOptions) (*Hub, error) {
+func NewHub(ctx context.Context, svc *channels.Service, logger *slog.Logger, opts HubOptions) (*Hub, error) {
 	opts.defaults()
 	h := &Hub{svc: svc, log: logger, opts: opts, conns: map[*melody.Session]*conn{},
 		byUser: map[int64]map[*conn]struct{}{}, opening: map[int64]int{}, members: map[int64]map[int64]struct{}{},
@@ -136,43 +136,15 @@ func NewHub(ctx context.Context, svc *Service, logger *slog.Logger, opts HubOpti
 // load reads the head of the log and every membership in one snapshot, so
 // that the in-memory index matches the log position it starts from.
 func (h *Hub) load(ctx context.Context) error {
-	tx, err := h.svc.db.Reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	snap, err := h.svc.MembershipSnapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("load hub state: %w", err)
 	}
-	defer tx.Rollback()
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events`).Scan(&h.dispatched); err != nil {
-		return fmt.Errorf("load log head: %w", err)
+	h.dispatched, h.kinds = snap.Head, snap.Kinds
+	for _, m := range snap.Members {
+		h.addMember(m.ChannelID, m.UserID)
 	}
-	krows, err := tx.QueryContext(ctx, `SELECT id, kind FROM channels`)
-	if err != nil {
-		return fmt.Errorf("load channel kinds: %w", err)
-	}
-	defer krows.Close()
-	for krows.Next() {
-		var id int64
-		var kind string
-		if err := krows.Scan(&id, &kind); err != nil {
-			return fmt.Errorf("scan channel kind: %w", err)
-		}
-		h.kinds[id] = kind
-	}
-	if err := krows.Err(); err != nil {
-		return fmt.Errorf("load channel kinds: %w", err)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT channel_id, user_id FROM members`)
-	if err != nil {
-		return fmt.Errorf("load members: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var ch, u int64
-		if err := rows.Scan(&ch, &u); err != nil {
-			return fmt.Errorf("scan member: %w", err)
-		}
-		h.addMember(ch, u)
-	}
-	return rows.Err()
+	return nil
 }
 
 // Close disconnects every client and stops following the log.
@@ -191,18 +163,17 @@ func (h *Hub) run(ctx context.Context) {
 	h.mu.Lock()
 	from := h.dispatched
 	h.mu.Unlock()
-	h.svc.Log.Follow(ctx, from, FollowOptions{Failed: func(err error) { h.log.Error("realtime: read event log", "err", err) }},
-		func(_ context.Context, events []Event, _ int64) error {
-			for i := range events {
-				h.dispatch(&events[i])
-			}
-			return nil
-		})
+	h.svc.Log.Follow(ctx, from, channels.FollowOptions{Failed: func(err error) { h.log.Error("realtime: read event log", "err", err) }}, func(_ context.Context, events []channels.Event, _ int64) error {
+		for i := range events {
+			h.dispatch(&events[i])
+		}
+		return nil
+	})
 }
 
 // dispatch fans one event out to the live connections that may see it. The
 // membership index changes with the event, in log order.
-func (h *Hub) dispatch(e *Event) {
+func (h *Hub) dispatch(e *channels.Event) {
 	kind := h.channelKind(e)
 	// The frame is encoded for the first recipient: most events of a busy
 	// workspace reach nobody listening.
@@ -210,7 +181,7 @@ func (h *Hub) dispatch(e *Event) {
 	h.mu.Lock()
 	h.applyBefore(e)
 	h.forRecipients(e, func(c *conn) {
-		if !c.live || e.Seq <= c.sent || e.ChannelID != nil && !kindAllowed(c.kinds, kind) {
+		if !c.live || e.Seq <= c.sent || e.ChannelID != nil && !channels.KindAllowed(c.kinds, kind) {
 			return
 		}
 		if frame == nil {
@@ -231,7 +202,7 @@ func (h *Hub) dispatch(e *Event) {
 // as stored: every payload in the log was written by json.Marshal, so it is
 // already valid and compact, and compacting it again for every frame was
 // most of the cost of replaying the log to resuming clients.
-func eventFrame(e *Event) []byte {
+func eventFrame(e *channels.Event) []byte {
 	if !plainJSONString(e.Type) {
 		frame, err := json.Marshal(e)
 		if err != nil {
@@ -280,7 +251,7 @@ func plainJSONString(s string) bool {
 
 // channelKind returns the kind of the channel an event is about ("" for
 // none). Called by the dispatcher only.
-func (h *Hub) channelKind(e *Event) string {
+func (h *Hub) channelKind(e *channels.Event) string {
 	if e.ChannelID == nil {
 		return ""
 	}
@@ -288,15 +259,15 @@ func (h *Hub) channelKind(e *Event) string {
 	if kind, ok := h.kinds[id]; ok {
 		return kind
 	}
-	if e.Type == EventChannelCreated {
-		var c Channel
+	if e.Type == channels.EventChannelCreated {
+		var c channels.Channel
 		if json.Unmarshal(e.Data, &c) == nil && c.Kind != "" {
 			h.kinds[id] = c.Kind
 			return c.Kind
 		}
 	}
-	var kind string
-	if err := h.svc.db.ReadRow(context.Background(), `SELECT kind FROM channels WHERE id = ?`, id).Scan(&kind); err != nil {
+	kind, err := h.svc.ChannelKind(context.Background(), id)
+	if err != nil {
 		return "" // seen by people only
 	}
 	h.kinds[id] = kind
@@ -304,14 +275,14 @@ func (h *Hub) channelKind(e *Event) string {
 }
 
 // forRecipients calls f for every connection allowed to see e. h.mu is held.
-func (h *Hub) forRecipients(e *Event, f func(*conn)) {
+func (h *Hub) forRecipients(e *channels.Event, f func(*conn)) {
 	switch e.Scope {
-	case ScopeAll:
+	case channels.ScopeAll:
 		for _, c := range h.conns {
 			f(c)
 		}
 		return
-	case ScopeChannel:
+	case channels.ScopeChannel:
 		if e.ChannelID != nil {
 			for u := range h.members[*e.ChannelID] {
 				if e.SubjectID != nil && u == *e.SubjectID {
@@ -332,17 +303,17 @@ func (h *Hub) forRecipients(e *Event, f func(*conn)) {
 
 // applyBefore updates the membership index for events that add people, so
 // that they see the event that added them.
-func (h *Hub) applyBefore(e *Event) {
+func (h *Hub) applyBefore(e *channels.Event) {
 	switch e.Type {
-	case EventChannelCreated:
-		var c Channel
+	case channels.EventChannelCreated:
+		var c channels.Channel
 		if json.Unmarshal(e.Data, &c) == nil && e.ChannelID != nil {
 			h.addMember(*e.ChannelID, c.CreatorID)
 			for _, u := range c.UserIDs {
 				h.addMember(*e.ChannelID, u)
 			}
 		}
-	case EventMemberJoined:
+	case channels.EventMemberJoined:
 		if e.ChannelID != nil && e.SubjectID != nil {
 			h.addMember(*e.ChannelID, *e.SubjectID)
 		}
@@ -350,8 +321,8 @@ func (h *Hub) applyBefore(e *Event) {
 }
 
 // applyAfter removes people after they have seen their removal.
-func (h *Hub) applyAfter(e *Event) {
-	if e.Type == EventMemberLeft && e.ChannelID != nil && e.SubjectID != nil {
+func (h *Hub) applyAfter(e *channels.Event) {
+	if e.Type == channels.EventMemberLeft && e.ChannelID != nil && e.SubjectID != nil {
 		ch, u := *e.ChannelID, *e.SubjectID
 		delete(h.members[ch], u)
 		delete(h.channelsOf[u], ch)
@@ -371,14 +342,14 @@ func (h *Hub) addMember(ch, u int64) {
 
 // afterDispatch reacts to events outside the lock: activity for presence,
 // and closing the connections of deactivated users.
-func (h *Hub) afterDispatch(e *Event) {
+func (h *Hub) afterDispatch(e *channels.Event) {
 	switch e.Type {
-	case EventMessageCreated, EventReactionAdded, EventReadUpdated:
+	case channels.EventMessageCreated, channels.EventReactionAdded, channels.EventReadUpdated:
 		if e.ActorID != nil {
 			h.presence.active(*e.ActorID)
 		}
-	case EventUserUpdated:
-		var u User
+	case channels.EventUserUpdated:
+		var u channels.User
 		if json.Unmarshal(e.Data, &u) == nil && u.Deactivated {
 			h.Revoke(u.ID, 0)
 		}
@@ -485,7 +456,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, keys map[string]any)
 }
 
 // PresenceOf is a user's presence as user objects show it (Hooks.PresenceOf).
-func (h *Hub) PresenceOf(u *User) string { return h.presence.statusOf(u) }
+func (h *Hub) PresenceOf(u *channels.User) string { return h.presence.statusOf(u) }
 
 // SetAway marks a person away (until they set themselves active, from any
 // client) or active again, as the presence frame does.

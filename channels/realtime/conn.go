@@ -1,4 +1,4 @@
-package channels
+package realtime
 
 import (
 	"context"
@@ -429,12 +429,10 @@ func (h *Hub) typingFrom(c *conn, channelID, threadID int64) {
 // isThreadRoot reports whether id is a message of channelID that can have
 // replies: not a reply itself, and not deleted.
 func (h *Hub) isThreadRoot(channelID, id int64) bool {
-	var n int
-	err := h.svc.db.ReadRow(context.Background(), `SELECT COUNT(*) FROM messages
-		WHERE id = ? AND channel_id = ? AND thread_id IS NULL AND deleted_at IS NULL`, id, channelID).Scan(&n)
+	ok, err := h.svc.IsThreadRoot(context.Background(), channelID, id)
 	if err != nil {
 		h.log.Error("realtime: look up a thread", "err", err)
 		return false
 	}
-	return n == 1
+	return ok
 }
