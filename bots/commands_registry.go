@@ -205,9 +205,14 @@ func (c *Commands) Create(ctx context.Context, actor *channels.Actor, in Command
 	if actor.Scopes != nil {
 		return nil, "", channels.Forbidden("bots_cannot_manage_bots", "bot tokens cannot manage commands")
 	}
-	for field, v := range map[string]any{"trigger": in.Trigger, "url": in.URL, "bot_id": in.BotID} {
-		if v == nil || (field != "bot_id" && *(v.(*string)) == "") {
-			return nil, "", channels.Invalid("missing_"+field, field, "%s is required", field)
+	// Each pointer is checked as itself: a nil *string stored in an any
+	// is not a nil any.
+	for _, f := range []struct {
+		field   string
+		missing bool
+	}{{"trigger", in.Trigger == nil || *in.Trigger == ""}, {"url", in.URL == nil || *in.URL == ""}, {"bot_id", in.BotID == nil}} {
+		if f.missing {
+			return nil, "", channels.Invalid("missing_"+f.field, f.field, "%s is required", f.field)
 		}
 	}
 	cmd := &Command{Method: "POST", CreatorID: actor.ID, secret: channels.NewSecret("plc_"), Token: channels.NewSecret("")[:26]}

@@ -75,6 +75,9 @@ func TestCommandCreate_Rules(t *testing.T) {
 	}{
 		{"an empty trigger", w.ana, valid(func(in *CommandInput) { in.Trigger = ptr("") }), "missing_trigger"},
 		{"an empty url", w.ana, valid(func(in *CommandInput) { in.URL = ptr("") }), "missing_url"},
+		{"no trigger", w.ana, valid(func(in *CommandInput) { in.Trigger = nil }), "missing_trigger"},
+		{"no url", w.ana, valid(func(in *CommandInput) { in.URL = nil }), "missing_url"},
+		{"no bot", w.ana, valid(func(in *CommandInput) { in.BotID = nil }), "missing_bot_id"},
 		{"a trigger with a space", w.ana, valid(func(in *CommandInput) { in.Trigger = ptr("de ploy") }), "invalid_trigger"},
 		{"a trigger with punctuation", w.ana, valid(func(in *CommandInput) { in.Trigger = ptr("deploy!") }), "invalid_trigger"},
 		{"a trigger too long", w.ana, valid(func(in *CommandInput) { in.Trigger = ptr(strings.Repeat("d", 33)) }), "invalid_trigger"},
