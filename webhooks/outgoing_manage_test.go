@@ -26,11 +26,18 @@ type outEnv struct {
 
 func newOutEnv(t *testing.T, opts OutgoingOptions) *outEnv {
 	t.Helper()
+	return newOutEnvWith(t, opts, 5*time.Second)
+}
+
+// newOutEnvWith is newOutEnv with a sender that gives up on a request
+// after timeout.
+func newOutEnvWith(t *testing.T, opts OutgoingOptions, timeout time.Duration) *outEnv {
+	t.Helper()
 	svc := newTestService(t)
 	e := &outEnv{svc: svc}
 	e.root, e.ana, e.ben = signup(t, svc, "root"), signup(t, svc, "ana"), signup(t, svc, "ben")
 	e.general = newChannel(t, svc, e.ana, "general", false)
-	e.out, e.clock = startOutgoing(t, svc, opts, 5*time.Second)
+	e.out, e.clock = startOutgoing(t, svc, opts, timeout)
 	return e
 }
 

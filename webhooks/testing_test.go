@@ -146,13 +146,22 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// testClock is a clock that moves only when told to, from the real time.
+// testClock is a clock that moves only when told to. It starts clockLead
+// ahead of the real time, on a whole millisecond: the dispatcher queues
+// deliveries at the real time, so what a test queues is due at once.
 type testClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func newTestClock() *testClock { return &testClock{now: time.Now()} }
+// clockLead is how far ahead of the real time a testClock starts; a test
+// takes less than that, and a delivery's age (from when it was queued)
+// is that much more than the clock was moved.
+const clockLead = time.Minute
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Now().Add(clockLead).Truncate(time.Millisecond)}
+}
 
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
