@@ -2,9 +2,7 @@ package channels
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"time"
@@ -84,28 +82,40 @@ func (s *Service) withAuthorIcon(ctx context.Context, m *Message) {
 	}
 }
 
-// storedIcon is the icon override to store: none when the icon shown is
-// the author's own.
-func (m *Message) storedIcon() (emoji, url any) {
-	if m.iconDefault {
-		return nil, nil
+// resolveKeys turns in.ThreadKey into in.ThreadID and returns the id of
+// the author's message that already has in.Key, or 0.
+func (s *Service) resolveKeys(ctx context.Context, authorID, channelID int64, in *NewMessage) (keyed int64, err error) {
+	if in.ThreadKey != "" {
+		id, err := s.st.keyedMessage(ctx, authorID, channelID, in.ThreadKey)
+		if err != nil {
+			return 0, err
+		}
+		if id == 0 {
+			return 0, newErr(ErrNotFound, "thread_not_found", "no message of yours in this channel has that thread_key")
+		}
+		in.ThreadID = id
 	}
-	return nullString(m.IconEmoji), nullString(m.IconURL)
-}
-
-// keyedMessage returns the id of the author's live message with key in a
-// channel, or 0.
-func (s *Service) keyedMessage(ctx context.Context, userID, channelID int64, key string) (int64, error) {
-	var id int64
-	err := s.db.ReadRow(ctx, `SELECT id FROM messages WHERE user_id = ? AND channel_id = ? AND msg_key = ? AND deleted_at IS NULL`,
-		userID, channelID, key).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
+	if in.Key == "" {
 		return 0, nil
 	}
-	if err != nil {
-		return 0, fmt.Errorf("look up message key: %w", err)
+	return s.st.keyedMessage(ctx, authorID, channelID, in.Key)
+}
+
+// repost is a post with a key the author already used: it updates message
+// id, which has that key, in place.
+func (s *Service) repost(ctx context.Context, actor *Actor, channelID, id int64, in *NewMessage, ov Overrides) (*Message, error) {
+	if err := s.checkPostLimit(actor, channelID); err != nil {
+		return nil, err
 	}
-	return id, nil
+	text := in.Text
+	att, blocks := in.Attachments, in.Blocks
+	if att == nil {
+		att = json.RawMessage("null")
+	}
+	if blocks == nil {
+		blocks = json.RawMessage("null")
+	}
+	return s.EditMessage(ctx, actor, id, MessageEdit{Text: &text, Attachments: att, Blocks: blocks, overrides: &ov, repost: true})
 }
 
 // RateLimitError is a 429 that says when to retry.
@@ -126,11 +136,4 @@ func (s *Service) checkPostLimit(actor *Actor, channelID int64) error {
 		return &RateLimitError{RetryAfter: wait}
 	}
 	return nil
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

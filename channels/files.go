@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,12 +21,6 @@ import (
 
 	"github.com/parley-chat/parley/channels/sqlite"
 )
-
-const fileColumns = `f.id, f.uploader_id, f.name, f.content_type, f.size, f.sha256, f.width, f.height, f.created_at`
-
-func scanFile(row interface{ Scan(...any) error }, f *File, prefix ...any) error {
-	return row.Scan(append(prefix, &f.ID, &f.UploaderID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Width, &f.Height, &f.CreatedAt)...)
-}
 
 // inlineTypes are the content types a browser may show in place; every other
 // type is served as a download, so uploaded HTML, SVG or JS never runs.
@@ -104,15 +97,7 @@ func (s *Service) UploadFile(ctx context.Context, actor *Actor, name string, r i
 			return nil, fmt.Errorf("upload: store blob: %w", err)
 		}
 	}
-	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
-		res, err := tx.Exec(`INSERT INTO files (uploader_id, name, content_type, size, sha256, width, height, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, f.UploaderID, f.Name, f.ContentType, f.Size, f.SHA256, f.Width, f.Height, f.CreatedAt)
-		if err != nil {
-			return err
-		}
-		f.ID, err = res.LastInsertId()
-		return err
-	})
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error { return s.st.insertFile(tx, f) })
 	if err != nil {
 		return nil, fmt.Errorf("upload: record file: %w", err)
 	}
@@ -180,27 +165,19 @@ func (s *Service) blobPath(sha string) string {
 	return filepath.Join(s.filesDir(), sha[:2], sha[2:4], sha)
 }
 
-// canReadFile is true for the uploader, for everyone when the file was
-// shared in a public channel (whose messages everyone may read), and for
-// members of a private channel or DM where it was shared.
-const canReadFile = `(f.uploader_id = ?1 OR EXISTS (SELECT 1 FROM message_files mf JOIN channels c ON c.id = mf.channel_id
-	WHERE mf.file_id = f.id AND (c.kind = 'public'
-		OR EXISTS (SELECT 1 FROM members m WHERE m.channel_id = c.id AND m.user_id = ?1))))`
-
 // File returns a file's metadata and an open reader on its bytes, if the
-// actor may read it.
+// actor may read it: its uploader, anyone where it was shared in a public
+// channel, and members of a private channel or DM where it was shared.
 func (s *Service) File(ctx context.Context, actor *Actor, id int64) (*File, *os.File, error) {
 	if err := RequireScope(actor, ScopeFilesRead); err != nil {
 		return nil, nil, err
 	}
-	var f File
-	err := scanFile(s.db.ReadRow(ctx, `SELECT `+fileColumns+` FROM files f
-		WHERE f.id = ?2 AND f.deleted_at IS NULL AND `+canReadFile, actor.ID, id), &f)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, NotFound("file")
-	}
+	f, found, err := s.st.readableFile(ctx, actor.ID, id)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load file %d: %w", id, err)
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, NotFound("file")
 	}
 	blob, err := os.Open(s.blobPath(f.SHA256))
 	if err != nil {
@@ -219,60 +196,16 @@ func (s *Service) attachableFiles(ctx context.Context, actor *Actor, ids []int64
 			continue
 		}
 		seen[id] = true
-		var f File
-		err := scanFile(s.db.ReadRow(ctx, `SELECT `+fileColumns+` FROM files f
-			WHERE f.id = ?2 AND f.deleted_at IS NULL AND `+canReadFile, actor.ID, id), &f)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, newErr(ErrNotFound, "file_not_found", fmt.Sprintf("file %d not found", id))
-		}
+		f, found, err := s.st.readableFile(ctx, actor.ID, id)
 		if err != nil {
-			return nil, fmt.Errorf("load file %d: %w", id, err)
+			return nil, err
+		}
+		if !found {
+			return nil, newErr(ErrNotFound, "file_not_found", fmt.Sprintf("file %d not found", id))
 		}
 		files = append(files, f)
 	}
 	return files, nil
-}
-
-// unlinkFiles detaches a deleted message's files, deletes those no longer
-// shared anywhere, and returns the hashes of blobs nothing uses any more.
-func unlinkFiles(tx *sqlite.Tx, messageID int64) ([]string, error) {
-	rows, err := tx.Query(`SELECT file_id FROM message_files WHERE message_id = ?`, messageID)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if _, err := tx.Exec(`DELETE FROM message_files WHERE message_id = ?`, messageID); err != nil {
-		return nil, err
-	}
-	var orphans []string
-	for _, id := range ids {
-		var sha string
-		err := tx.QueryRow(`UPDATE files SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL
-			AND NOT EXISTS (SELECT 1 FROM message_files WHERE file_id = ?) RETURNING sha256`, nowMillis(), id, id).Scan(&sha)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		var inUse bool
-		if err := tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ? AND deleted_at IS NULL)`, sha).Scan(&inUse); err != nil {
-			return nil, err
-		}
-		if !inUse {
-			orphans = append(orphans, sha)
-		}
-	}
-	return orphans, nil
 }
 
 // removeBlobs deletes blobs after the commit, unless an upload has reused
@@ -284,9 +217,7 @@ func (s *Service) removeBlobs(ctx context.Context, shas []string) {
 	s.blobMu.Lock()
 	defer s.blobMu.Unlock()
 	for _, sha := range shas {
-		var inUse bool
-		if err := s.db.ReadRow(ctx, `SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ? AND deleted_at IS NULL)`, sha).
-			Scan(&inUse); err != nil || inUse {
+		if inUse, err := s.st.blobInUse(ctx, sha); err != nil || inUse {
 			continue
 		}
 		if err := os.Remove(s.blobPath(sha)); err != nil && !errors.Is(err, os.ErrNotExist) {

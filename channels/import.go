@@ -2,8 +2,6 @@ package channels
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/parley-chat/parley/channels/sqlite"
@@ -56,12 +54,12 @@ func (s *Service) ImportMessages(ctx context.Context, batch []ImportedMessage) (
 				root = ids[in.Root-1]
 			}
 			if root != 0 {
-				if err := checkImportRoot(tx, m.ChannelID, root); err != nil {
+				if err := s.checkImportRoot(tx, m.ChannelID, root); err != nil {
 					return fmt.Errorf("message %d of the batch: %w", i+1, err)
 				}
 				m.ThreadID = &root
 			}
-			if err := insertMessage(tx, m, ""); err != nil {
+			if err := s.writeMessage(tx, m, ""); err != nil {
 				return fmt.Errorf("message %d of the batch: %w", i+1, err)
 			}
 			ids[i] = m.ID
@@ -76,24 +74,19 @@ func (s *Service) ImportMessages(ctx context.Context, batch []ImportedMessage) (
 
 // checkImportRoot accepts a thread root that is a top-level message of the
 // same channel.
-func checkImportRoot(tx *sqlite.Tx, channelID, rootID int64) error {
-	var (
-		rootChannel int64
-		rootThread  sql.NullInt64
-	)
-	err := tx.QueryRow(`SELECT channel_id, thread_id FROM messages WHERE id = ?`, rootID).Scan(&rootChannel, &rootThread)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (rootChannel != channelID || rootThread.Valid)) {
+func (s *Service) checkImportRoot(tx *sqlite.Tx, channelID, rootID int64) error {
+	p, err := s.st.messagePlaceTx(tx, rootID)
+	if err != nil {
+		return err
+	}
+	if !p.found || p.channelID != channelID || p.threadID != 0 {
 		return newErr(ErrNotFound, "thread_not_found", fmt.Sprintf("no top-level message %d in channel %d", rootID, channelID))
 	}
-	return err
+	return nil
 }
 
 // CountMessages counts the messages stored in a channel (the operator's
 // view: no access check).
 func (s *Service) CountMessages(ctx context.Context, channelID int64) (int64, error) {
-	var n int64
-	if err := s.db.ReadRow(ctx, `SELECT COUNT(*) FROM messages WHERE channel_id = ?`, channelID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count messages of channel %d: %w", channelID, err)
-	}
-	return n, nil
+	return s.st.countChannelMessages(ctx, channelID)
 }

@@ -1,6 +1,8 @@
 package channels
 
 import (
+	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -59,4 +61,40 @@ func parseMentions(text, markup string) parsedMentions {
 		}
 	}
 	return p
+}
+
+// resolveMentions turns parsed mentions into user ids of existing users.
+func (s *Service) resolveMentions(ctx context.Context, text, markup string) (Mentions, error) {
+	out := Mentions{UserIDs: []int64{}}
+	if !strings.ContainsAny(text, "@<") {
+		return out, nil
+	}
+	p := parseMentions(text, markup)
+	out.Channel, out.Here = p.Channel, p.Here
+	seen := map[int64]bool{}
+	add := func(id int64) {
+		if !seen[id] {
+			seen[id] = true
+			out.UserIDs = append(out.UserIDs, id)
+		}
+	}
+	for _, name := range p.Usernames {
+		id, err := s.st.mentionedUserID(ctx, name)
+		if err != nil {
+			return out, fmt.Errorf("resolve mention @%s: %w", name, err)
+		}
+		if id != 0 {
+			add(id)
+		}
+	}
+	for _, id := range p.UserIDs {
+		exists, err := s.st.mentionedUserExists(ctx, id)
+		if err != nil {
+			return out, fmt.Errorf("resolve mention of %d: %w", id, err)
+		}
+		if exists {
+			add(id)
+		}
+	}
+	return out, nil
 }

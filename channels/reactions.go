@@ -2,9 +2,7 @@ package channels
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/parley-chat/parley/channels/sqlite"
 )
@@ -36,24 +34,23 @@ func (s *Service) React(ctx context.Context, actor *Actor, messageID int64, emoj
 	if err := s.postTarget(ctx, actor.ID, m.ChannelID, nil); err != nil {
 		return err
 	}
-	typ, q := EventReactionAdded, `INSERT OR IGNORE INTO reactions (message_id, emoji, user_id, created_at) VALUES (?, ?, ?, ?)`
-	args := []any{messageID, emoji, actor.ID, nowMillis()}
+	typ, now := EventReactionAdded, nowMillis()
 	if !add {
-		typ, q = EventReactionRemoved, `DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`
-		args = args[:3]
+		typ = EventReactionRemoved
 	}
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
+		var changed bool
+		var err error
 		if add {
-			if err := checkReactionRoom(tx, messageID, emoji); err != nil {
+			if err := s.checkReactionRoom(tx, messageID, emoji); err != nil {
 				return err
 			}
+			changed, err = s.st.addReaction(tx, messageID, emoji, actor.ID, now)
+		} else {
+			changed, err = s.st.removeReaction(tx, messageID, emoji, actor.ID)
 		}
-		res, err := tx.Exec(q, args...)
-		if err != nil {
+		if err != nil || !changed {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
 		}
 		_, err = appendEvent(tx, newEvent{Type: typ, Scope: ScopeChannel, ChannelID: m.ChannelID, ActorID: actor.ID,
 			MessageID: messageID, Data: reactionEvent{messageID, m.ChannelID, actor.ID, emoji}})
@@ -81,13 +78,10 @@ func ReactionName(emoji string, add bool) (string, error) {
 // checkReactionRoom refuses a new emoji on a message that already has
 // MaxReactionsPerMessage different ones (one already there may be added by
 // more people).
-func checkReactionRoom(tx *sqlite.Tx, messageID int64, emoji string) error {
-	var distinct int
-	var present bool
-	err := tx.QueryRow(`SELECT COUNT(DISTINCT emoji), COALESCE(MAX(emoji = ?), 0) FROM reactions WHERE message_id = ?`,
-		emoji, messageID).Scan(&distinct, &present)
+func (s *Service) checkReactionRoom(tx *sqlite.Tx, messageID int64, emoji string) error {
+	distinct, present, err := s.st.reactionRoom(tx, messageID, emoji)
 	if err != nil {
-		return fmt.Errorf("count reactions: %w", err)
+		return err
 	}
 	if !present && distinct >= MaxReactionsPerMessage {
 		return Invalid("too_many_reactions", "emoji", "a message takes at most %d different reactions", MaxReactionsPerMessage)
@@ -101,82 +95,5 @@ func (s *Service) hydrate(ctx context.Context, msgs []Message) error {
 		return nil
 	}
 	s.withAuthorIcons(ctx, msgs)
-	byID := make(map[int64]*Message, len(msgs))
-	ids := make([]any, len(msgs))
-	for i := range msgs {
-		byID[msgs[i].ID] = &msgs[i]
-		ids[i] = msgs[i].ID
-	}
-	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
-
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT message_id, emoji, user_id FROM reactions
-		WHERE message_id IN `+in+` ORDER BY message_id, created_at, user_id`, ids...)
-	if err != nil {
-		return fmt.Errorf("load reactions: %w", err)
-	}
-	for rows.Next() {
-		var mid, uid int64
-		var emoji string
-		if err := rows.Scan(&mid, &emoji, &uid); err != nil {
-			rows.Close()
-			return fmt.Errorf("scan reaction: %w", err)
-		}
-		m := byID[mid]
-		i := 0
-		for i < len(m.Reactions) && m.Reactions[i].Emoji != emoji {
-			i++
-		}
-		if i == len(m.Reactions) {
-			m.Reactions = append(m.Reactions, Reaction{Emoji: emoji, UserIDs: []int64{}})
-		}
-		m.Reactions[i].Count++
-		m.Reactions[i].UserIDs = append(m.Reactions[i].UserIDs, uid)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load reactions: %w", err)
-	}
-
-	rows, err = s.db.Reader.QueryContext(ctx, `SELECT message_id, user_id, kind FROM mentions WHERE message_id IN `+in, ids...)
-	if err != nil {
-		return fmt.Errorf("load mentions: %w", err)
-	}
-	for rows.Next() {
-		var mid int64
-		var uid sql.NullInt64
-		var kind string
-		if err := rows.Scan(&mid, &uid, &kind); err != nil {
-			rows.Close()
-			return fmt.Errorf("scan mention: %w", err)
-		}
-		m := byID[mid]
-		switch kind {
-		case "user":
-			m.Mentions.UserIDs = append(m.Mentions.UserIDs, uid.Int64)
-		case "channel":
-			m.Mentions.Channel = true
-		case "here":
-			m.Mentions.Here = true
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load mentions: %w", err)
-	}
-
-	rows, err = s.db.Reader.QueryContext(ctx, `SELECT mf.message_id, `+fileColumns+` FROM message_files mf
-		JOIN files f ON f.id = mf.file_id WHERE mf.message_id IN `+in+` ORDER BY f.id`, ids...)
-	if err != nil {
-		return fmt.Errorf("load message files: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var mid int64
-		var f File
-		if err := scanFile(rows, &f, &mid); err != nil {
-			return fmt.Errorf("scan file: %w", err)
-		}
-		byID[mid].Files = append(byID[mid].Files, f)
-	}
-	return rows.Err()
+	return s.st.loadMessageDetails(ctx, msgs)
 }
