@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -535,7 +536,12 @@ func TestOutgoing_AutoDisable(t *testing.T) {
 		notice = systemNotices(t, ana)
 		return len(notice) > 0
 	})
-	time.Sleep(50 * time.Millisecond) // a second notice would be a bug: give it a chance to show
+	// A second notice would be a bug: wait until nothing that could send
+	// one is left (no delivery pending, none with a worker).
+	waitFor(t, "the deliveries to settle", func() bool {
+		st, err := ts.app.outgoing.Stats(context.Background())
+		return err == nil && st.Pending == 0 && st.InFlight == 0
+	})
 	notice = systemNotices(t, ana)
 	if len(notice) != 1 || !strings.Contains(notice[0].Text, "*hook*") || !strings.Contains(notice[0].Text, "502") {
 		t.Fatalf("notices to the owner: %+v", notice)
