@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-	"sync"
 
 	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/channels/sqlite"
@@ -35,12 +34,7 @@ type Service struct {
 	core *channels.Service
 	db   *sqlite.DB
 	opts Options
-	// icons caches each author's own icon (botIcon; the zero value for
-	// people), the default icon of its messages.
-	icons sync.Map
 }
-
-type botIcon struct{ emoji, url string }
 
 // New returns the bots service; the bots migrations must have run.
 func New(core *channels.Service, opts Options) *Service {
@@ -56,23 +50,6 @@ func OwnedBots(tx *sqlite.Tx, ownerID int64) ([]int64, error) {
 		return nil, err
 	}
 	return sqlite.ScanIDs(rows)
-}
-
-// AuthorIcon is a bot's own icon, shown on its messages that have no icon
-// override; people have none.
-func (s *Service) AuthorIcon(ctx context.Context, userID int64) (string, string) {
-	if v, ok := s.icons.Load(userID); ok {
-		ic := v.(botIcon)
-		return ic.emoji, ic.url
-	}
-	var ic botIcon
-	err := s.db.Reader.QueryRowContext(ctx, `SELECT icon_emoji, icon_url FROM bots WHERE user_id = ?`, userID).Scan(&ic.emoji, &ic.url)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", "" // shown without the default this time; not cached
-	}
-	v, _ := s.icons.LoadOrStore(userID, ic) // an Update meanwhile wins
-	ic = v.(botIcon)
-	return ic.emoji, ic.url
 }
 
 // Bot is a bot account: its user (kind "bot") and what the bots table adds.
@@ -135,10 +112,9 @@ func (s *Service) create(ctx context.Context, ownerID int64, in NewBot) (*Bot, *
 	}
 	var created int64
 	u, tok, secret, err := s.core.CreateBot(ctx, channels.NewBot{Username: in.Username, DisplayName: in.DisplayName,
-		Scopes: in.Scopes, TokenName: "default"}, func(tx *sqlite.Tx, bot *channels.User) error {
+		IconEmoji: emoji, IconURL: iconURL, Scopes: in.Scopes, TokenName: "default"}, func(tx *sqlite.Tx, bot *channels.User) error {
 		created = bot.CreatedAt
-		_, err := tx.Exec(`INSERT INTO bots (user_id, owner_id, icon_emoji, icon_url, created_at) VALUES (?, ?, ?, ?, ?)`,
-			bot.ID, ownerID, emoji, iconURL, created)
+		_, err := tx.Exec(`INSERT INTO bots (user_id, owner_id, created_at) VALUES (?, ?, ?)`, bot.ID, ownerID, created)
 		return err
 	})
 	if err != nil {
@@ -146,11 +122,10 @@ func (s *Service) create(ctx context.Context, ownerID int64, in NewBot) (*Bot, *
 	}
 	b := &Bot{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, OwnerID: ownerID, IconEmoji: emoji,
 		IconURL: iconURL, CreatedAt: created}
-	s.icons.Store(u.ID, botIcon{emoji, iconURL})
 	return b, tok, secret, nil
 }
 
-const botColumns = `b.user_id, u.username, u.display_name, b.owner_id, b.icon_emoji, b.icon_url, u.deactivated_at IS NOT NULL, b.created_at`
+const botColumns = `b.user_id, u.username, u.display_name, b.owner_id, u.icon_emoji, u.icon_url, u.deactivated_at IS NOT NULL, b.created_at`
 
 func scanBot(row interface{ Scan(...any) error }, b *Bot) error {
 	return row.Scan(&b.ID, &b.Username, &b.DisplayName, &b.OwnerID, &b.IconEmoji, &b.IconURL, &b.Deactivated, &b.CreatedAt)
@@ -238,15 +213,10 @@ func (s *Service) Update(ctx context.Context, actor *channels.Actor, id int64, p
 		b.DisplayName = u.DisplayName
 	}
 	if emoji != b.IconEmoji || iconURL != b.IconURL {
-		err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
-			_, err := tx.Exec(`UPDATE bots SET icon_emoji = ?, icon_url = ? WHERE user_id = ?`, emoji, iconURL, id)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("update bot %d: %w", id, err)
+		if err := s.core.SetBotIcon(ctx, id, emoji, iconURL); err != nil {
+			return nil, err
 		}
 		b.IconEmoji, b.IconURL = emoji, iconURL
-		s.icons.Store(id, botIcon{emoji, iconURL})
 	}
 	return b, nil
 }

@@ -101,20 +101,6 @@ func TestAuthorIcon(t *testing.T) {
 	if got := icons(); !maps.Equal(got, want) {
 		t.Errorf("icons %v, want %v", got, want)
 	}
-	for _, tt := range []struct {
-		name           string
-		id             int64
-		emoji, iconURL string
-	}{
-		{"a bot", bot.ID, "robot_face", ""},
-		{"a person", admin.ID, "", ""},
-		{"nobody", 1 << 40, "", ""},
-	} {
-		if emoji, u := e.bots.AuthorIcon(ctx, tt.id); emoji != tt.emoji || u != tt.iconURL {
-			t.Errorf("AuthorIcon(%s) = %q, %q; want %q, %q", tt.name, emoji, u, tt.emoji, tt.iconURL)
-		}
-	}
-
 	// A new icon shows on the bot's earlier messages too, not on overrides.
 	icon := "https://example.com/bot.png"
 	empty := ""

@@ -17,7 +17,7 @@ import (
 
 // testEnv is a workspace on a real, migrated database in a temp folder:
 // the core and the bots service over it, wired as cmd/parley wires them
-// (the core's AuthorIcon and OwnedBots hooks call this package).
+// (the core's OwnedBots hook calls this package).
 type testEnv struct {
 	t    *testing.T
 	dir  string
@@ -50,7 +50,7 @@ func newTestEnv(t *testing.T, opts Options, tweak ...func(*channels.Options)) *t
 	}
 	svc := channels.New(db, logger, copts)
 	b := New(svc, opts)
-	svc.SetHooks(channels.Hooks{AuthorIcon: b.AuthorIcon, OwnedBots: OwnedBots})
+	svc.SetHooks(channels.Hooks{OwnedBots: OwnedBots})
 	return &testEnv{t: t, dir: dir, db: db, log: logger, svc: svc, bots: b}
 }
 

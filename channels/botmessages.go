@@ -59,29 +59,6 @@ func ValidateIcon(emoji, iconURL string) (string, string, error) {
 	return emoji, iconURL, nil
 }
 
-// AuthorIconFunc returns a message author's own icon (a bot's, kept by the
-// bots package): its emoji shortcode and URL, both empty for people and
-// bots without one. It is called for every message shown, so it should be
-// cached.
-type AuthorIconFunc func(ctx context.Context, userID int64) (emoji, url string)
-
-// withAuthorIcons shows the author's own icon on messages that have no icon
-// override.
-func (s *Service) withAuthorIcons(ctx context.Context, msgs []Message) {
-	for i := range msgs {
-		s.withAuthorIcon(ctx, &msgs[i])
-	}
-}
-
-func (s *Service) withAuthorIcon(ctx context.Context, m *Message) {
-	if s.hooks.AuthorIcon == nil || m.Deleted || m.IconEmoji != "" || m.IconURL != "" {
-		return
-	}
-	if m.IconEmoji, m.IconURL = s.hooks.AuthorIcon(ctx, m.UserID); m.IconEmoji != "" || m.IconURL != "" {
-		m.iconDefault = true
-	}
-}
-
 // resolveKeys turns in.ThreadKey into in.ThreadID and returns the id of
 // the author's message that already has in.Key, or 0.
 func (s *Service) resolveKeys(ctx context.Context, authorID, channelID int64, in *NewMessage) (keyed int64, err error) {

@@ -13,8 +13,9 @@ import (
 
 // Bot accounts are users of kind "bot": they have no password (Login only
 // accepts people) and act through bot tokens (plb_…) limited by scopes. The
-// bots package keeps what else a bot has (owner, icon) in its own table and
-// calls these methods; the core knows only the user and its tokens.
+// bots package keeps what else a bot has (its owner) in its own table and
+// calls these methods; the core knows the user, its default icon and its
+// tokens.
 
 // NormalizeScopes checks scope names, drops duplicates and sorts them in
 // documentation order. An unknown name is a 400 invalid_scope.
@@ -37,13 +38,15 @@ func NormalizeScopes(scopes []string) ([]string, error) {
 type NewBot struct {
 	Username    string
 	DisplayName string
+	// IconEmoji or IconURL is the default icon of its messages (optional).
+	IconEmoji, IconURL string
 	// Scopes and TokenName describe the first token.
 	Scopes    []string
 	TokenName string
 }
 
 // CreateBot makes a bot user and its first token; also runs in the same
-// transaction (the bots package records the bot's owner and icon there).
+// transaction (the bots package records the bot's owner there).
 // The token's secret is returned once.
 func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *sqlite.Tx, bot *User) error) (*User, *Token, string, error) {
 	in.Username = strings.TrimSpace(in.Username)
@@ -53,6 +56,10 @@ func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *sqlite
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
 	if utf8.RuneCountInString(in.DisplayName) > 80 {
 		return nil, nil, "", Invalid("invalid_display_name", "display_name", "display name is longer than 80 characters")
+	}
+	iconEmoji, iconURL, err := ValidateIcon(in.IconEmoji, in.IconURL)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	scopes, err := NormalizeScopes(in.Scopes)
 	if err != nil {
@@ -67,7 +74,7 @@ func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *sqlite
 	var t *Token
 	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		var err error
-		u.ID, err = s.st.insertBot(tx, u)
+		u.ID, err = s.st.insertBot(tx, u, iconEmoji, iconURL)
 		if sqlite.IsUniqueViolation(err) {
 			return Conflict("username_taken", "that username is taken")
 		}
@@ -88,6 +95,7 @@ func (s *Service) CreateBot(ctx context.Context, in NewBot, also func(tx *sqlite
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("create bot %q: %w", in.Username, err)
 	}
+	s.icons.Store(u.ID, authorIcon{iconEmoji, iconURL})
 	return u, t, secret, nil
 }
 

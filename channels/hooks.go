@@ -2,7 +2,7 @@ package channels
 
 // Hooks are the calls the core makes into other parts of the app: the
 // realtime hub (closing a revoked token's connections, a user's presence)
-// and the bots package (a bot's own icon, a person's bots). cmd/parley wires
+// and the bots package (a person's bots). cmd/parley wires
 // them in one place (Service.SetHooks) before serving; a nil hook does
 // nothing.
 type Hooks struct {
@@ -11,8 +11,6 @@ type Hooks struct {
 	Revoked func(userID, tokenID int64)
 	// PresenceOf is a user's presence, shown on user objects.
 	PresenceOf func(u *User) string
-	// AuthorIcon is a message author's own icon: a bot's default icon.
-	AuthorIcon AuthorIconFunc
 	// OwnedBots lists the bots a person owns, disabled with their owner
 	// unless Options.KeepBotsOfDeactivated.
 	OwnedBots OwnedBotsFunc

@@ -46,6 +46,8 @@ type Service struct {
 	hooks   Hooks
 	blobMu  sync.RWMutex // uploads (read) against blob removal (write)
 	touched sync.Map     // token id -> time.Time its last_used_at was written
+	// icons caches each message author's own icon (authorIcon).
+	icons sync.Map
 	// systemBotID caches the system bot's user id once it exists.
 	systemBotID atomic.Int64
 	// dummyHash, of a random password at the configured cost, is what a

@@ -1,15 +1,29 @@
 package channels
 
 import (
+	"context"
+
 	"github.com/parley-chat/parley/channels/sqlite"
 )
 
+// userIcon is a user's own icon: a bot's default one, empty for people.
+func (st *store) userIcon(ctx context.Context, userID int64) (emoji, url string, err error) {
+	err = st.db.ReadRow(ctx, `SELECT icon_emoji, icon_url FROM users WHERE id = ?`, userID).Scan(&emoji, &url)
+	return emoji, url, err
+}
+
+// setUserIcon changes a bot's default icon.
+func (st *store) setUserIcon(tx *sqlite.Tx, botID int64, emoji, url string) error {
+	_, err := tx.Exec(`UPDATE users SET icon_emoji = ?, icon_url = ? WHERE id = ? AND kind = 'bot'`, emoji, url, botID)
+	return err
+}
+
 // insertBot adds a bot user with u's username, display name and times and
-// returns its id. A username in use is the driver's unique violation
-// (sqlite.IsUniqueViolation).
-func (st *store) insertBot(tx *sqlite.Tx, u *User) (int64, error) {
-	res, err := tx.Exec(`INSERT INTO users (username, display_name, kind, created_at, updated_at) VALUES (?, ?, 'bot', ?, ?)`,
-		u.Username, u.DisplayName, u.CreatedAt, u.UpdatedAt)
+// its default icon, and returns its id. A username in use is the driver's
+// unique violation (sqlite.IsUniqueViolation).
+func (st *store) insertBot(tx *sqlite.Tx, u *User, iconEmoji, iconURL string) (int64, error) {
+	res, err := tx.Exec(`INSERT INTO users (username, display_name, kind, icon_emoji, icon_url, created_at, updated_at)
+		VALUES (?, ?, 'bot', ?, ?, ?, ?)`, u.Username, u.DisplayName, iconEmoji, iconURL, u.CreatedAt, u.UpdatedAt)
 	if err != nil {
 		return 0, err
 	}

@@ -154,5 +154,5 @@ CREATE TABLE users (
     deactivated_at INTEGER,
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL
-, dnd_until INTEGER, is_system INTEGER NOT NULL DEFAULT 0, deactivated_with_owner INTEGER NOT NULL DEFAULT 0);
+, dnd_until INTEGER, is_system INTEGER NOT NULL DEFAULT 0, deactivated_with_owner INTEGER NOT NULL DEFAULT 0, icon_emoji TEXT NOT NULL DEFAULT '', icon_url   TEXT NOT NULL DEFAULT '');
 

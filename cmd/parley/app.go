@@ -101,7 +101,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 // hooks are the calls the core makes into the bots package and, once Start
 // has made it, the realtime hub: the one place they are wired.
 func (a *app) hooks() channels.Hooks {
-	h := channels.Hooks{AuthorIcon: a.bots.AuthorIcon, OwnedBots: bots.OwnedBots}
+	h := channels.Hooks{OwnedBots: bots.OwnedBots}
 	if a.hub != nil {
 		h.Revoked, h.PresenceOf = a.hub.Revoke, a.hub.PresenceOf
 	}
