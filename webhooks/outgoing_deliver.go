@@ -15,10 +15,8 @@ import (
 	"github.com/parley-chat/parley/channels/sqlite"
 )
 
-// nowMillis is the real time, at which the dispatcher queues deliveries.
-func nowMillis() int64 { return time.Now().UnixMilli() }
-
-// now is the clock delivery runs by (OutgoingOptions.Now).
+// now is the clock delivery runs by (OutgoingOptions.Now), deliveries
+// are queued at and fall due by.
 func (o *Outgoing) now() time.Time { return o.opts.Now() }
 
 // Delivery states.

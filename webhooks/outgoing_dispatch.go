@@ -152,6 +152,7 @@ func (o *Outgoing) dispatch(ctx context.Context, events []channels.Event, upTo i
 	look := o.lookupsFor(events)
 	var queue []newDelivery
 	for _, e := range events {
+		look.apply(e)
 		for i := range subs {
 			if d, ok := o.match(ctx, look, &subs[i], e); ok {
 				queue = append(queue, d)
@@ -163,7 +164,7 @@ func (o *Outgoing) dispatch(ctx context.Context, events []channels.Event, upTo i
 		return o.advance(ctx, last)
 	}
 	err = o.db.Write(ctx, func(tx *sqlite.Tx) error {
-		now := nowMillis()
+		now := o.now().UnixMilli()
 		for _, d := range queue {
 			if _, err := tx.Exec(`INSERT OR IGNORE INTO outgoing_deliveries (webhook_id, event_id, event_seq, event_type, body,
 				content_type, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -242,6 +243,26 @@ func (l *lookups) message(e channels.Event) decodedMessage {
 	}
 	l.msgs[e.Seq] = d
 	return d
+}
+
+// apply keeps the looked-up users as of e, in log order: the lookups of a
+// batch read the users as they are now, which may be after a later event
+// of the batch (a person deactivated, then back, must not have their
+// subscriptions fire for what was posted meanwhile).
+func (l *lookups) apply(e channels.Event) {
+	if e.Type != channels.EventUserUpdated {
+		return
+	}
+	u := &channels.User{}
+	if json.Unmarshal(e.Data, u) != nil || u.ID == 0 {
+		return
+	}
+	l.users[u.ID] = u
+	for key := range l.chans {
+		if key[0] == u.ID {
+			delete(l.chans, key) // seen again as this user is now
+		}
+	}
 }
 
 func (l *lookups) user(ctx context.Context, id int64) *channels.User {

@@ -147,8 +147,8 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 }
 
 // testClock is a clock that moves only when told to. It starts clockLead
-// ahead of the real time, on a whole millisecond: the dispatcher queues
-// deliveries at the real time, so what a test queues is due at once.
+// ahead of the real time, on a whole millisecond, so that nothing a test
+// checks can hold by the real time alone.
 type testClock struct {
 	mu  sync.Mutex
 	now time.Time
