@@ -2,16 +2,12 @@ package bots
 
 import (
 	"context"
-	"io"
 	"log/slog"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/channelstest"
 	"github.com/parley-chat/parley/channels/sqlite"
 )
 
@@ -30,49 +26,23 @@ type testEnv struct {
 // newTestEnv opens the workspace; tweak adjusts the core's options first.
 func newTestEnv(t *testing.T, opts Options, tweak ...func(*channels.Options)) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.OpenDB(filepath.Join(dir, "parley.db"), "normal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, "channels", channels.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, "bots", Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	copts := channels.Options{DataDir: dir, OpenSignup: true, BcryptCost: bcrypt.MinCost}
-	for _, f := range tweak {
-		f(&copts)
-	}
-	svc := channels.New(db, logger, copts)
-	b := New(svc, opts)
-	svc.SetHooks(channels.Hooks{OwnedBots: OwnedBots})
-	return &testEnv{t: t, dir: dir, db: db, log: logger, svc: svc, bots: b}
+	w := channelstest.Open(t, []channelstest.Migrations{{Component: "bots", Files: Migrations()}}, tweak...)
+	b := New(w.Svc, opts)
+	w.Svc.SetHooks(channels.Hooks{OwnedBots: OwnedBots})
+	return &testEnv{t: t, dir: w.Dir, db: w.DB, log: w.Log, svc: w.Svc, bots: b}
 }
 
 // person signs up a person and returns them as a caller with a session;
 // the first person of a workspace is its admin.
 func (e *testEnv) person(name string) *channels.Actor {
 	e.t.Helper()
-	_, session, err := e.svc.Signup(context.Background(), channels.SignupInput{Username: name, Password: "password-" + name})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return e.authenticate(session)
+	return channelstest.Person(e.t, e.svc, name)
 }
 
 // authenticate returns the caller a token belongs to.
 func (e *testEnv) authenticate(token string) *channels.Actor {
 	e.t.Helper()
-	a, err := e.svc.Authenticate(context.Background(), token)
-	if err != nil {
-		e.t.Fatalf("authenticate: %v", err)
-	}
-	return a
+	return channelstest.Caller(e.t, e.svc, token)
 }
 
 // bot creates a bot owned by owner whose first token has scopes, and
@@ -117,24 +87,9 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 // testClock is a clock tests move by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type testClock = channelstest.Clock
 
-func newTestClock(now time.Time) *testClock { return &testClock{now: now} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newTestClock(now time.Time) *testClock { return channelstest.NewClock(now) }
 
 // poll waits until cond holds, failing the test after a deadline. It
 // yields between checks instead of sleeping for a set time.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/channelstest"
 	"github.com/parley-chat/parley/channels/sqlite"
 )
 
@@ -15,19 +15,14 @@ import (
 // migrations applied.
 func openTestDB(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "parley.db"), "normal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
-	if err := db.Migrate(ctx, "channels", channels.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, "search", Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return openTestWorkspace(t).DB
+}
+
+// openTestWorkspace is the core over a database with the core's and
+// search's migrations applied.
+func openTestWorkspace(t *testing.T) *channelstest.Workspace {
+	t.Helper()
+	return channelstest.Open(t, []channelstest.Migrations{{Component: "search", Files: Migrations()}})
 }
 
 func openTestFTS(t *testing.T) *FTS {

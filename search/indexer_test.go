@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/channelstest"
 	"github.com/parley-chat/parley/channels/sqlite"
 )
 
@@ -69,19 +66,11 @@ func openTestSearchDB(t *testing.T) *sqlite.DB {
 // indexer over FTS in a search database of its own, wrapped by flakyIndex.
 func newIndexerWorld(t *testing.T) (*channels.Service, *channels.Actor, *channels.Channel, *Indexer, *flakyIndex) {
 	t.Helper()
-	db := openTestDB(t)
+	w := openTestWorkspace(t)
 	sdb := openTestSearchDB(t)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := channels.New(db, logger, channels.Options{DataDir: t.TempDir(), OpenSignup: true, BcryptCost: bcrypt.MinCost})
+	svc, logger := w.Svc, w.Log
 	ctx := context.Background()
-	_, token, err := svc.Signup(ctx, channels.SignupInput{Username: "ana", Password: "password-ana"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ana, err := svc.Authenticate(ctx, token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ana := channelstest.Person(t, svc, "ana")
 	ch, err := svc.CreateChannel(ctx, ana, channels.NewChannel{Name: "general"})
 	if err != nil {
 		t.Fatal(err)

@@ -8,17 +8,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/parley-chat/parley/channels"
-	"github.com/parley-chat/parley/channels/sqlite"
+	"github.com/parley-chat/parley/channels/channelstest"
 )
 
 // newTestService opens a migrated database (the core's migrations, then
@@ -26,20 +24,7 @@ import (
 // returns the core service on it.
 func newTestService(t *testing.T) *channels.Service {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := sqlite.OpenDB(filepath.Join(dir, "parley.db"), "normal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
-	if err := db.Migrate(ctx, "channels", channels.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, "webhooks", Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	return channels.New(db, testLogger(), channels.Options{DataDir: dir, OpenSignup: true, BcryptCost: bcrypt.MinCost})
+	return channelstest.Open(t, []channelstest.Migrations{{Component: "webhooks", Files: Migrations()}}).Svc
 }
 
 func testLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -48,20 +33,12 @@ func testLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard,
 // the first one is the admin.
 func signup(t *testing.T, svc *channels.Service, name string) *channels.Actor {
 	t.Helper()
-	_, token, err := svc.Signup(context.Background(), channels.SignupInput{Username: name, Password: "password-" + name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return authenticate(t, svc, token)
+	return channelstest.Person(t, svc, name)
 }
 
 func authenticate(t *testing.T, svc *channels.Service, token string) *channels.Actor {
 	t.Helper()
-	a, err := svc.Authenticate(context.Background(), token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return channelstest.Caller(t, svc, token)
 }
 
 // newBot makes a bot and returns it as the caller its token makes.
@@ -149,10 +126,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // testClock is a clock that moves only when told to. It starts clockLead
 // ahead of the real time, on a whole millisecond, so that nothing a test
 // checks can hold by the real time alone.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type testClock = channelstest.Clock
 
 // clockLead is how far ahead of the real time a testClock starts; a test
 // takes less than that, and a delivery's age (from when it was queued)
@@ -160,19 +134,7 @@ type testClock struct {
 const clockLead = time.Minute
 
 func newTestClock() *testClock {
-	return &testClock{now: time.Now().Add(clockLead).Truncate(time.Millisecond)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
+	return channelstest.NewClock(time.Now().Add(clockLead).Truncate(time.Millisecond))
 }
 
 // startOutgoing starts the outgoing webhooks service on svc with a sender
@@ -200,7 +162,7 @@ func startOutgoing(t *testing.T, svc *channels.Service, opts OutgoingOptions, ti
 // advance moves the clock on and wakes the workers, so that what came due
 // is attempted now rather than at the feeder's next look.
 func advance(o *Outgoing, c *testClock, d time.Duration) {
-	c.advance(d)
+	c.Advance(d)
 	o.wakeWorkers()
 }
 
