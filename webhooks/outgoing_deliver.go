@@ -165,7 +165,16 @@ type finished struct {
 func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan finished, recorded <-chan []int64) {
 	perHook := max(1, o.opts.Workers/2)
 	inflight := map[int64]int64{} // delivery id -> webhook id
-	recording := map[int64]bool{} // sent, its attempt not written yet
+	// recording counts a delivery's attempts sent but not yet written: +1
+	// when its worker finishes, -1 when the recorder has written it. The
+	// two arrive on different channels in either order, so the count may
+	// dip below zero for a moment; the delivery is busy while it is above.
+	recording := map[int64]int{}
+	settle := func(id int64, by int) {
+		if recording[id] += by; recording[id] == 0 {
+			delete(recording, id)
+		}
+	}
 	hooks := map[int64]int{}
 	var backlog []*Delivery
 	refill, full := true, false
@@ -181,7 +190,7 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan f
 			full = len(due) >= dueLimit
 			backlog = backlog[:0]
 			for _, d := range due {
-				if _, busy := inflight[d.ID]; !busy && !recording[d.ID] {
+				if _, busy := inflight[d.ID]; !busy && recording[d.ID] <= 0 {
 					backlog = append(backlog, d)
 				}
 			}
@@ -218,7 +227,7 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan f
 			hooks[inflight[f.id]]--
 			delete(inflight, f.id)
 			if f.recording {
-				recording[f.id] = true
+				settle(f.id, 1)
 			}
 			refill = len(backlog) == 0 && full
 			if at := time.UnixMilli(f.retryAt); f.retryAt > 0 && at.Before(wakeAt) {
@@ -226,7 +235,7 @@ func (o *Outgoing) feed(ctx context.Context, jobs chan<- *Delivery, fin <-chan f
 			}
 		case ids := <-recorded:
 			for _, id := range ids {
-				delete(recording, id)
+				settle(id, -1)
 			}
 		case <-timer.C:
 			refill = true
