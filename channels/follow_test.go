@@ -56,14 +56,21 @@ func (r *followRecorder) reached(t *testing.T, seq int64) []int64 {
 	}
 }
 
-func TestFollow(t *testing.T) {
-	ctx := context.Background()
+// followWorld is a service with one person in one channel.
+func followWorld(t *testing.T) (*Service, *Actor, *Channel) {
+	t.Helper()
 	s := newTestService(t)
 	ana := actor(t, s, "ana")
-	ch, err := s.CreateChannel(ctx, ana, NewChannel{Name: "general"})
+	ch, err := s.CreateChannel(context.Background(), ana, NewChannel{Name: "general"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, ana, ch
+}
+
+func TestFollow(t *testing.T) {
+	ctx := context.Background()
+	s, ana, ch := followWorld(t)
 	post := func(n int) int64 {
 		for i := 0; i < n; i++ {
 			if _, _, err := s.PostMessage(ctx, ana, ch.ID, NewMessage{Text: "hello"}); err != nil {
@@ -140,12 +147,7 @@ func TestFollow(t *testing.T) {
 // message each event is about.
 func TestFollow_Payloads(t *testing.T) {
 	ctx := context.Background()
-	s := newTestService(t)
-	ana := actor(t, s, "ana")
-	ch, err := s.CreateChannel(ctx, ana, NewChannel{Name: "general"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, ana, ch := followWorld(t)
 	head, _, _ := s.Log.Head(ctx)
 	m, _, err := s.PostMessage(ctx, ana, ch.ID, NewMessage{Text: "hello"})
 	if err != nil {
