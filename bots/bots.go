@@ -125,25 +125,52 @@ func (s *Service) create(ctx context.Context, ownerID int64, in NewBot) (*Bot, *
 	return b, tok, secret, nil
 }
 
-const botColumns = `b.user_id, u.username, u.display_name, b.owner_id, u.icon_emoji, u.icon_url, u.deactivated_at IS NOT NULL, b.created_at`
+// botRow is what the bots table keeps of a bot; the core keeps its user
+// and icon (channels.BotAccount).
+type botRow struct {
+	id, ownerID, createdAt int64
+}
 
-func scanBot(row interface{ Scan(...any) error }, b *Bot) error {
-	return row.Scan(&b.ID, &b.Username, &b.DisplayName, &b.OwnerID, &b.IconEmoji, &b.IconURL, &b.Deactivated, &b.CreatedAt)
+// withAccounts completes the bots' rows with what the core keeps of them,
+// in the rows' order; a row whose user is gone is left out.
+func (s *Service) withAccounts(ctx context.Context, rows []botRow) ([]Bot, error) {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.id
+	}
+	accounts, err := s.core.BotAccounts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Bot, 0, len(rows))
+	for _, r := range rows {
+		if a := accounts[r.id]; a != nil {
+			out = append(out, Bot{ID: r.id, Username: a.Username, DisplayName: a.DisplayName, OwnerID: r.ownerID,
+				IconEmoji: a.IconEmoji, IconURL: a.IconURL, Deactivated: a.Deactivated, CreatedAt: r.createdAt})
+		}
+	}
+	return out, nil
 }
 
 // Bot returns a bot by its user id, without checking who asks; manageable
 // adds that check.
 func (s *Service) Bot(ctx context.Context, id int64) (*Bot, error) {
-	var b Bot
-	err := scanBot(s.db.Reader.QueryRowContext(ctx, `SELECT `+botColumns+` FROM bots b JOIN users u ON u.id = b.user_id
-		WHERE b.user_id = ?`, id), &b)
+	var r botRow
+	err := s.db.ReadRow(ctx, `SELECT user_id, owner_id, created_at FROM bots WHERE user_id = ?`, id).Scan(&r.id, &r.ownerID, &r.createdAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, channels.NotFound("bot")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load bot %d: %w", id, err)
 	}
-	return &b, nil
+	bots, err := s.withAccounts(ctx, []botRow{r})
+	if err != nil {
+		return nil, fmt.Errorf("load bot %d: %w", id, err)
+	}
+	if len(bots) == 0 {
+		return nil, channels.NotFound("bot")
+	}
+	return &bots[0], nil
 }
 
 // manageable returns a bot the actor may manage: its owner or an admin.
@@ -172,21 +199,24 @@ func (s *Service) List(ctx context.Context, actor *channels.Actor) ([]Bot, error
 	if actor.Scopes != nil {
 		return nil, channels.Forbidden("bots_cannot_manage_bots", "bot tokens cannot manage bots")
 	}
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+botColumns+` FROM bots b JOIN users u ON u.id = b.user_id
-		WHERE b.owner_id = ? OR ? ORDER BY b.user_id`, actor.ID, actor.IsAdmin)
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT user_id, owner_id, created_at FROM bots
+		WHERE owner_id = ? OR ? ORDER BY user_id`, actor.ID, actor.IsAdmin)
 	if err != nil {
 		return nil, fmt.Errorf("list bots: %w", err)
 	}
 	defer rows.Close()
-	out := []Bot{}
+	var list []botRow
 	for rows.Next() {
-		var b Bot
-		if err := scanBot(rows, &b); err != nil {
+		var r botRow
+		if err := rows.Scan(&r.id, &r.ownerID, &r.createdAt); err != nil {
 			return nil, fmt.Errorf("scan bot: %w", err)
 		}
-		out = append(out, b)
+		list = append(list, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list bots: %w", err)
+	}
+	return s.withAccounts(ctx, list)
 }
 
 // Update changes a bot's display name and icon.

@@ -44,11 +44,11 @@ type CommandInput struct {
 }
 
 const commandColumns = `c.id, c.trigger, c.url, c.method, c.description, c.usage_hint, c.bot_id, c.creator_id, c.secret, c.token,
-	c.created_at, c.updated_at, u.username`
+	c.created_at, c.updated_at`
 
 func scanCommand(row interface{ Scan(...any) error }, c *Command) error {
 	return row.Scan(&c.ID, &c.Trigger, &c.URL, &c.Method, &c.Description, &c.UsageHint, &c.BotID, &c.CreatorID, &c.secret,
-		&c.Token, &c.CreatedAt, &c.UpdatedAt, &c.botUsername)
+		&c.Token, &c.CreatedAt, &c.UpdatedAt)
 }
 
 // commandByTrigger finds the bot-owned command with that trigger.
@@ -63,26 +63,28 @@ func (c *Commands) command(ctx context.Context, id int64) (*Command, error) {
 
 func (c *Commands) loadCommand(ctx context.Context, where string, arg any) (*Command, error) {
 	var cmd Command
-	err := scanCommand(c.svc.DB().ReadRow(ctx, `SELECT `+commandColumns+` FROM commands c JOIN users u ON u.id = c.bot_id
-		WHERE `+where, arg), &cmd)
+	err := scanCommand(c.svc.DB().ReadRow(ctx, `SELECT `+commandColumns+` FROM commands c WHERE `+where, arg), &cmd)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, channels.NotFound("command")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load command %v: %w", arg, err)
 	}
-	return &cmd, nil
+	cmds, err := c.withBots(ctx, []Command{cmd}, false)
+	if err != nil {
+		return nil, fmt.Errorf("load command %v: %w", arg, err)
+	}
+	return &cmds[0], nil
 }
 
-// registered lists every bot-owned command of an active bot.
-func (c *Commands) registered(ctx context.Context) ([]Command, error) {
-	rows, err := c.svc.DB().Reader.QueryContext(ctx, `SELECT `+commandColumns+` FROM commands c JOIN users u ON u.id = c.bot_id
-		WHERE u.deactivated_at IS NULL ORDER BY c.trigger`)
+// queryCommands runs a query for commands (commandColumns of c).
+func (c *Commands) queryCommands(ctx context.Context, query string, args ...any) ([]Command, error) {
+	rows, err := c.svc.DB().Reader.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list commands: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
-	var out []Command
+	out := []Command{}
 	for rows.Next() {
 		var cmd Command
 		if err := scanCommand(rows, &cmd); err != nil {
@@ -91,6 +93,43 @@ func (c *Commands) registered(ctx context.Context) ([]Command, error) {
 		out = append(out, cmd)
 	}
 	return out, rows.Err()
+}
+
+// withBots names each command's bot (the core keeps bot accounts); with
+// activeOnly, the commands of deactivated bots are left out.
+func (c *Commands) withBots(ctx context.Context, cmds []Command, activeOnly bool) ([]Command, error) {
+	ids := make([]int64, len(cmds))
+	for i, cmd := range cmds {
+		ids[i] = cmd.BotID
+	}
+	accounts, err := c.svc.BotAccounts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := cmds[:0]
+	for _, cmd := range cmds {
+		a := accounts[cmd.BotID]
+		if activeOnly && (a == nil || a.Deactivated) {
+			continue
+		}
+		if a != nil {
+			cmd.botUsername = a.Username
+		}
+		out = append(out, cmd)
+	}
+	return out, nil
+}
+
+// registered lists every bot-owned command of an active bot.
+func (c *Commands) registered(ctx context.Context) ([]Command, error) {
+	cmds, err := c.queryCommands(ctx, `SELECT `+commandColumns+` FROM commands c ORDER BY c.trigger`)
+	if err == nil {
+		cmds, err = c.withBots(ctx, cmds, true)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list commands: %w", err)
+	}
+	return cmds, nil
 }
 
 // managed returns a command the actor may change: its bot's owner or an
@@ -119,21 +158,15 @@ func (c *Commands) Managed(ctx context.Context, actor *channels.Actor) ([]Comman
 	if actor.Scopes != nil {
 		return nil, channels.Forbidden("bots_cannot_manage_bots", "bot tokens cannot manage commands")
 	}
-	rows, err := c.svc.DB().Reader.QueryContext(ctx, `SELECT `+commandColumns+` FROM commands c JOIN users u ON u.id = c.bot_id
-		JOIN bots b ON b.user_id = c.bot_id WHERE b.owner_id = ? OR ? ORDER BY c.trigger`, actor.ID, actor.IsAdmin)
+	cmds, err := c.queryCommands(ctx, `SELECT `+commandColumns+` FROM commands c JOIN bots b ON b.user_id = c.bot_id
+		WHERE b.owner_id = ? OR ? ORDER BY c.trigger`, actor.ID, actor.IsAdmin)
+	if err == nil {
+		cmds, err = c.withBots(ctx, cmds, false)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list managed commands: %w", err)
 	}
-	defer rows.Close()
-	out := []Command{}
-	for rows.Next() {
-		var cmd Command
-		if err := scanCommand(rows, &cmd); err != nil {
-			return nil, err
-		}
-		out = append(out, cmd)
-	}
-	return out, rows.Err()
+	return cmds, nil
 }
 
 // apply validates in onto cmd.

@@ -1,10 +1,12 @@
 package channels
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -51,6 +53,39 @@ func TestDependencyRule(t *testing.T) {
 					t.Errorf("%s/%s imports %s: %s may import only %v of Parley's packages", pkg, f.Name(), dep, pkg, may)
 				}
 			}
+		}
+	}
+}
+
+// TestTablesStayHome keeps the other half of the rule: a package reaches
+// the core's data through its Go API, never its tables, so no statement
+// outside the core names one of them. (A package's own migrations may
+// move data over once; they are SQL files, not Go.)
+func TestTablesStayHome(t *testing.T) {
+	core := regexp.MustCompile(`(?i)\b(FROM|JOIN|INTO|UPDATE)\s+(users|tokens|invites|channels|members|messages|mentions|reactions|idempotency_keys|files|message_files|events)\b`)
+	fset := token.NewFileSet()
+	for _, pkg := range []string{"bots", "webhooks", "search", "channels/realtime", "cmd/parley", "cmd/parley/bench"} {
+		dir := filepath.Join("..", filepath.FromSlash(pkg))
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if !strings.HasSuffix(f.Name(), ".go") || strings.HasSuffix(f.Name(), "_test.go") {
+				continue
+			}
+			parsed, err := parser.ParseFile(fset, filepath.Join(dir, f.Name()), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(parsed, func(n ast.Node) bool {
+				if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					if m := core.FindString(lit.Value); m != "" {
+						t.Errorf("%s/%s runs SQL on the core's tables (%q): go through the channels service", pkg, f.Name(), m)
+					}
+				}
+				return true
+			})
 		}
 	}
 }

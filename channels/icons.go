@@ -64,3 +64,23 @@ func (s *Service) SetBotIcon(ctx context.Context, botID int64, emoji, url string
 	s.icons.Store(botID, authorIcon{emoji, url})
 	return nil
 }
+
+// BotAccount is what the core keeps of a bot: its user and default icon.
+// The bots package adds the rest (its owner) from its own table.
+type BotAccount struct {
+	User
+	IconEmoji, IconURL string
+}
+
+// BotAccounts loads the bots among ids, by id; ids that are not bots are
+// left out. No access check: the bots package decides who sees a bot.
+func (s *Service) BotAccounts(ctx context.Context, ids []int64) (map[int64]*BotAccount, error) {
+	out := make(map[int64]*BotAccount, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if err := s.st.botAccounts(ctx, ids, out); err != nil {
+		return nil, fmt.Errorf("load %d bot accounts: %w", len(ids), err)
+	}
+	return out, nil
+}

@@ -51,3 +51,28 @@ func TestAuthorIcon(t *testing.T) {
 		t.Errorf("an ftp icon accepted: %v", err)
 	}
 }
+
+// TestBotAccounts: the core's view of bots is their users and icons; people
+// and unknown ids are left out.
+func TestBotAccounts(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t)
+	ana := actor(t, s, "ana")
+	bot, _, _, err := s.CreateBot(ctx, NewBot{Username: "ci", DisplayName: "CI", IconURL: "https://example.com/ci.png",
+		Scopes: []string{ScopeChatWrite}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.BotAccounts(ctx, []int64{bot.ID, ana.ID, 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := got[bot.ID]
+	if len(got) != 1 || b == nil || b.Username != "ci" || b.DisplayName != "CI" || b.IconURL != "https://example.com/ci.png" ||
+		b.IconEmoji != "" || b.Kind != KindBot {
+		t.Fatalf("bot accounts %+v", got)
+	}
+	if none, err := s.BotAccounts(ctx, nil); err != nil || len(none) != 0 {
+		t.Fatalf("no ids: %v, %v", none, err)
+	}
+}

@@ -2,6 +2,7 @@ package channels
 
 import (
 	"context"
+	"strings"
 
 	"github.com/parley-chat/parley/channels/sqlite"
 )
@@ -10,6 +11,29 @@ import (
 func (st *store) userIcon(ctx context.Context, userID int64) (emoji, url string, err error) {
 	err = st.db.ReadRow(ctx, `SELECT icon_emoji, icon_url FROM users WHERE id = ?`, userID).Scan(&emoji, &url)
 	return emoji, url, err
+}
+
+// botAccounts adds to out the bots among ids with their icons.
+func (st *store) botAccounts(ctx context.Context, ids []int64, out map[int64]*BotAccount) error {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	rows, err := st.db.Reader.QueryContext(ctx, `SELECT `+userColumns+`, icon_emoji, icon_url FROM users
+		WHERE kind = 'bot' AND id IN (`+in+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		b := &BotAccount{}
+		if err := scanUserAnd(rows, &b.User, &b.IconEmoji, &b.IconURL); err != nil {
+			return err
+		}
+		out[b.ID] = b
+	}
+	return rows.Err()
 }
 
 // setUserIcon changes a bot's default icon.

@@ -11,8 +11,14 @@ import (
 const userColumns = `id, username, display_name, email, kind, is_admin, status_text, status_emoji, deactivated_at IS NOT NULL, dnd_until, created_at, updated_at`
 
 func scanUser(row interface{ Scan(...any) error }, u *User) error {
-	return row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText,
-		&u.StatusEmoji, &u.Deactivated, &u.DNDUntil, &u.CreatedAt, &u.UpdatedAt)
+	return scanUserAnd(row, u)
+}
+
+// scanUserAnd scans userColumns into u, then the columns after them into
+// more.
+func scanUserAnd(row interface{ Scan(...any) error }, u *User, more ...any) error {
+	return row.Scan(append([]any{&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Kind, &u.IsAdmin, &u.StatusText,
+		&u.StatusEmoji, &u.Deactivated, &u.DNDUntil, &u.CreatedAt, &u.UpdatedAt}, more...)...)
 }
 
 // userByID loads a user; an unknown id is sql.ErrNoRows.
