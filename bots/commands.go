@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 	"github.com/parley-chat/parley/webhooks"
 )
 
@@ -259,7 +260,7 @@ func (e *Ephemeral) stamp(channelID, authorID, threadID int64) {
 	if e.Markup == "" {
 		e.Markup = channels.MarkupMrkdwn
 	}
-	e.ChannelID, e.CreatedAt, e.TS = channelID, now, millisTS(now)
+	e.ChannelID, e.CreatedAt, e.TS = channelID, now, slackwire.MillisTS(now)
 	if e.UserID == 0 {
 		e.UserID = authorID
 	}

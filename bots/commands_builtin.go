@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 )
 
 // builtinCommands are the commands every workspace has. Each does what
@@ -390,7 +391,7 @@ func mentionRef(s, sigil string) (id int64, name string) {
 	if strings.HasPrefix(s, "<"+sigil) && strings.HasSuffix(s, ">") {
 		ref := strings.TrimSuffix(strings.TrimPrefix(s, "<"+sigil), ">")
 		ref, label, _ := strings.Cut(ref, "|")
-		if n, ok := parseID(ref, "UWCDG"); ok {
+		if n, ok := slackwire.ParseID(ref, "UWCDG"); ok {
 			return n, ""
 		}
 		if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
@@ -437,4 +438,14 @@ func (c *Commands) channelArg(ctx context.Context, actor *channels.Actor, s stri
 		return nil, err
 	}
 	return ch, nil
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

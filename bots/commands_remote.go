@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 	"github.com/parley-chat/parley/channels/sqlite"
 	"github.com/parley-chat/parley/webhooks"
 )
@@ -128,11 +129,11 @@ func (c *Commands) runRemote(ctx context.Context, inv *Invocation, cmd *Command)
 func (c *Commands) requestForm(inv *Invocation, cmd *Command, secret string) url.Values {
 	form := url.Values{
 		"token":        {cmd.Token},
-		"team_id":      {teamID},
-		"team_domain":  {strings.ToLower(teamName)},
-		"channel_id":   {channelID(inv.Channel)},
+		"team_id":      {slackwire.TeamID},
+		"team_domain":  {slackwire.TeamDomain},
+		"channel_id":   {slackwire.ChannelID(inv.Channel)},
 		"channel_name": {slackChannelName(inv.Channel)},
-		"user_id":      {userID(inv.Actor.ID)},
+		"user_id":      {slackwire.UserID(inv.Actor.ID)},
 		"user_name":    {inv.Actor.Username},
 		"command":      {"/" + cmd.Trigger},
 		"text":         {inv.Text},

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 )
 
 // Routes registers the Slack-compatible Web API on the engine root: every
@@ -399,14 +400,14 @@ func apiTest(c *slackCall) (gin.H, error) {
 func authTest(c *slackCall) (gin.H, error) {
 	out := gin.H{
 		"url":                   c.baseURL() + "/",
-		"team":                  teamName,
+		"team":                  slackwire.TeamName,
 		"user":                  c.actor.Username,
-		"team_id":               teamID,
-		"user_id":               userID(c.actor.ID),
+		"team_id":               slackwire.TeamID,
+		"user_id":               slackwire.UserID(c.actor.ID),
 		"is_enterprise_install": false,
 	}
 	if c.actor.Kind == channels.KindBot {
-		out["bot_id"] = botID(c.actor.ID)
+		out["bot_id"] = slackwire.BotID(c.actor.ID)
 	}
 	return out, nil
 }

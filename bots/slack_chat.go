@@ -2,12 +2,14 @@ package bots
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 )
 
 // finder is the caller without scope limits, for resolving the channel,
@@ -28,7 +30,7 @@ func (c *slackCall) channel(arg string) (*channels.Channel, error) {
 	if v == "" {
 		return nil, slackFail("channel_not_found")
 	}
-	if id, ok := parseID(v, "CDG"); ok {
+	if id, ok := slackwire.ParseID(v, "CDG"); ok {
 		return c.api.svc.Channel(c.ctx, c.finder(), id)
 	}
 	return c.api.svc.ChannelByName(c.ctx, c.finder(), strings.TrimPrefix(v, "#"))
@@ -37,7 +39,7 @@ func (c *slackCall) channel(arg string) (*channels.Channel, error) {
 // postChannel is channel for posting, where a user ID (U…) means the DM
 // with that user, as in Slack.
 func (c *slackCall) postChannel(arg string) (*channels.Channel, error) {
-	if uid, ok := parseID(strings.TrimSpace(c.args.str(arg)), "UW"); ok {
+	if uid, ok := slackwire.ParseID(strings.TrimSpace(c.args.str(arg)), "UW"); ok {
 		ch, _, err := c.api.svc.OpenDM(c.ctx, c.actor, []int64{uid})
 		if err != nil {
 			return nil, renamed(err, "user_not_found", "channel_not_found")
@@ -54,18 +56,40 @@ func (c *slackCall) message(chArg, tsArg string) (*channels.Channel, *channels.M
 	if err != nil {
 		return nil, nil, err
 	}
-	id, ok := parseTS(c.args.str(tsArg))
+	ref, ok := slackwire.ParseTS(c.args.str(tsArg))
 	if !ok {
 		return nil, nil, slackFail("message_not_found")
 	}
-	m, err := c.api.svc.Message(c.ctx, c.finder(), id)
+	m, err := c.messageAt(ch.ID, ref, c.finder())
 	if err != nil {
 		return nil, nil, err
 	}
-	if m.ChannelID != ch.ID {
-		return nil, nil, slackFail("message_not_found")
-	}
 	return ch, m, nil
+}
+
+// messageAt loads the message of a channel a ts names, as reader may see
+// it; one the ts does not name (another channel, another second) is not
+// found. While ids are under a million the fraction is the id itself, one
+// lookup; past that the core finds the id by second and residue.
+func (c *slackCall) messageAt(channelID int64, ref slackwire.TSRef, reader *channels.Actor) (*channels.Message, error) {
+	m, err := c.api.svc.Message(c.ctx, reader, ref.ID)
+	if err == nil && m.ChannelID == channelID && ref.Names(m) {
+		return m, nil
+	}
+	if err != nil && !errors.Is(err, channels.ErrNotFound) {
+		return nil, err
+	}
+	if ref.Exact {
+		return nil, slackFail("message_not_found")
+	}
+	id, err := c.api.svc.MessageIDAt(c.ctx, channelID, ref.Second, ref.ID, ref.Modulus())
+	if err != nil {
+		return nil, err
+	}
+	if id == 0 || id == ref.ID {
+		return nil, slackFail("message_not_found")
+	}
+	return c.api.svc.Message(c.ctx, reader, id)
 }
 
 // body reads the attachments and blocks arguments.
@@ -77,14 +101,22 @@ func (c *slackCall) body() (attachments, blocks json.RawMessage, hasAtt, hasBloc
 	return
 }
 
-// threadID reads thread_ts: the id of the message to reply under, or 0.
-func (c *slackCall) threadID() (int64, error) {
+// threadID reads thread_ts: the id of the message of the channel to reply
+// under, or 0. Whether the poster may reply there is PostMessage's to say.
+func (c *slackCall) threadID(channelID int64) (int64, error) {
 	ts := c.args.str("thread_ts")
 	if ts == "" {
 		return 0, nil
 	}
-	id, ok := parseTS(ts)
+	ref, ok := slackwire.ParseTS(ts)
 	if !ok {
+		return 0, slackFail("thread_not_found")
+	}
+	id, err := c.api.svc.MessageIDAt(c.ctx, channelID, ref.Second, ref.ID, ref.Modulus())
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 {
 		return 0, slackFail("thread_not_found")
 	}
 	return id, nil
@@ -103,7 +135,7 @@ func chatPostMessage(c *slackCall) (gin.H, error) {
 		return nil, err
 	}
 	in := channels.NewMessage{Text: c.args.str("text"), Markup: channels.MarkupMrkdwn, Attachments: atts, Blocks: blocks}
-	if in.ThreadID, err = c.threadID(); err != nil {
+	if in.ThreadID, err = c.threadID(chID); err != nil {
 		return nil, err
 	}
 	c.overrides(&in)
@@ -111,7 +143,7 @@ func chatPostMessage(c *slackCall) (gin.H, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"channel": chSID, "ts": messageTS(m), "message": c.shapeMessage(m, "")}, nil
+	return gin.H{"channel": chSID, "ts": slackwire.MessageTS(m), "message": c.shapeMessage(m, "")}, nil
 }
 
 // postTarget resolves chat.postMessage's channel to its id and Slack ID.
@@ -120,9 +152,9 @@ func chatPostMessage(c *slackCall) (gin.H, error) {
 // same errors, so the hot path of a bot posting to one channel costs no
 // channel lookup.
 func (c *slackCall) postTarget(arg string) (int64, string, error) {
-	if id, ok := parseID(strings.TrimSpace(c.args.str(arg)), "CDG"); ok {
+	if id, ok := slackwire.ParseID(strings.TrimSpace(c.args.str(arg)), "CDG"); ok {
 		if kind, ok := c.api.kinds.Load(id); ok {
-			return id, channelID(&channels.Channel{ID: id, Kind: kind.(string)}), nil
+			return id, slackwire.ChannelID(&channels.Channel{ID: id, Kind: kind.(string)}), nil
 		}
 	}
 	ch, err := c.postChannel(arg)
@@ -130,7 +162,7 @@ func (c *slackCall) postTarget(arg string) (int64, string, error) {
 		return 0, "", err
 	}
 	c.api.kinds.Store(ch.ID, ch.Kind)
-	return ch.ID, channelID(ch), nil
+	return ch.ID, slackwire.ChannelID(ch), nil
 }
 
 // overrides reads username and icon_emoji/icon_url into the message's
@@ -175,7 +207,7 @@ func chatUpdate(c *slackCall) (gin.H, error) {
 		return nil, renamed(err, "not_author", "cant_update_message")
 	}
 	shaped := c.shapeMessage(updated, "")
-	return gin.H{"channel": channelID(ch), "ts": shaped.TS, "text": updated.Text, "message": shaped}, nil
+	return gin.H{"channel": slackwire.ChannelID(ch), "ts": shaped.TS, "text": updated.Text, "message": shaped}, nil
 }
 
 func orEmpty(raw json.RawMessage) json.RawMessage {
@@ -196,7 +228,7 @@ func chatDelete(c *slackCall) (gin.H, error) {
 	if err := c.api.svc.DeleteMessage(c.ctx, c.actor, m.ID); err != nil {
 		return nil, renamed(err, "not_author", "cant_delete_message")
 	}
-	return gin.H{"channel": channelID(ch), "ts": messageTS(m)}, nil
+	return gin.H{"channel": slackwire.ChannelID(ch), "ts": slackwire.MessageTS(m)}, nil
 }
 
 func chatPostEphemeral(c *slackCall) (gin.H, error) {
@@ -213,7 +245,7 @@ func chatPostEphemeral(c *slackCall) (gin.H, error) {
 	if ch.Archived {
 		return nil, slackFail("is_archived")
 	}
-	uid, ok := parseID(c.args.str("user"), "UW")
+	uid, ok := slackwire.ParseID(c.args.str("user"), "UW")
 	if !ok {
 		return nil, slackFail("user_not_found")
 	}
@@ -233,7 +265,7 @@ func chatPostEphemeral(c *slackCall) (gin.H, error) {
 	if strings.TrimSpace(text) == "" && len(atts) == 0 && len(blocks) == 0 {
 		return nil, slackFail("no_text")
 	}
-	tid, err := c.threadID()
+	tid, err := c.threadID(ch.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +291,7 @@ func chatGetPermalink(c *slackCall) (gin.H, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := messageTS(m)
-	link := c.baseURL() + "/archives/" + channelID(ch) + "/p" + strings.Replace(ts, ".", "", 1)
-	return gin.H{"channel": channelID(ch), "permalink": link}, nil
+	ts := slackwire.MessageTS(m)
+	link := c.baseURL() + "/archives/" + slackwire.ChannelID(ch) + "/p" + strings.Replace(ts, ".", "", 1)
+	return gin.H{"channel": slackwire.ChannelID(ch), "permalink": link}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 )
 
 // Scopes that read a conversation and its messages, by kind (the core's
@@ -170,8 +171,8 @@ func conversationsHistory(c *slackCall) (gin.H, error) {
 	before, after := int64(0), int64(0)
 	var beforeMillis, afterMillis int64 = -1, -1
 	if latest.set {
-		if c.inChannel(ch, latest) {
-			before = latest.id
+		if id := c.boundID(ch, latest); id != 0 {
+			before = id
 			if inclusive {
 				before++
 			}
@@ -180,8 +181,8 @@ func conversationsHistory(c *slackCall) (gin.H, error) {
 		}
 	}
 	if oldest.set {
-		if c.inChannel(ch, oldest) {
-			after = oldest.id
+		if id := c.boundID(ch, oldest); id != 0 {
+			after = id
 			if inclusive {
 				after--
 			}
@@ -231,14 +232,17 @@ func conversationsHistory(c *slackCall) (gin.H, error) {
 	return gin.H{"messages": out, "has_more": more, "pin_count": 0, "response_metadata": metadata(next)}, nil
 }
 
-// inChannel reports whether a bound's ts names a message of ch, posted in
-// the ts's second.
-func (c *slackCall) inChannel(ch *channels.Channel, b tsBound) bool {
-	if b.id == 0 {
-		return false
+// boundID is the id of the message of ch a bound's ts names, or 0 when it
+// names none (the bound is then a moment).
+func (c *slackCall) boundID(ch *channels.Channel, b tsBound) int64 {
+	if !b.named {
+		return 0
 	}
-	m, err := c.api.svc.Message(c.ctx, c.finder(), b.id)
-	return err == nil && m.ChannelID == ch.ID && m.CreatedAt/1000 == b.millis/1000
+	m, err := c.messageAt(ch.ID, b.ref, c.finder())
+	if err != nil {
+		return 0
+	}
+	return m.ID
 }
 
 func conversationsReplies(c *slackCall) (gin.H, error) {
@@ -246,12 +250,12 @@ func conversationsReplies(c *slackCall) (gin.H, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, ok := parseTS(c.args.str("ts"))
+	ref, ok := slackwire.ParseTS(c.args.str("ts"))
 	if !ok {
 		return nil, slackFail("thread_not_found")
 	}
-	root, err := c.api.svc.Message(c.ctx, c.actor, id)
-	if err != nil || root.ChannelID != ch.ID {
+	root, err := c.messageAt(ch.ID, ref, c.actor)
+	if err != nil {
 		return nil, slackFail("thread_not_found")
 	}
 	if root.ThreadID != nil {
@@ -271,14 +275,14 @@ func conversationsReplies(c *slackCall) (gin.H, error) {
 	if err != nil {
 		return nil, renamed(err, "message_not_found", "thread_not_found")
 	}
-	rootTS := messageTS(root)
+	rootTS := slackwire.MessageTS(root)
 	out := make([]slackMessage, 0, len(replies)+1)
 	if after == 0 {
 		out = append(out, c.shapeMessage(root, ""))
 	}
 	for i := range replies {
 		shaped := c.shapeMessage(&replies[i], rootTS)
-		shaped.ParentUserID = userID(root.UserID)
+		shaped.ParentUserID = slackwire.UserID(root.UserID)
 		out = append(out, shaped)
 	}
 	next := ""
@@ -368,7 +372,7 @@ func conversationsInvite(c *slackCall) (gin.H, error) {
 		return nil, slackFail("no_user")
 	}
 	for _, s := range strings.Split(list, ",") {
-		uid, ok := parseID(strings.TrimSpace(s), "UW")
+		uid, ok := slackwire.ParseID(strings.TrimSpace(s), "UW")
 		if !ok {
 			return nil, slackFail("user_not_found")
 		}
@@ -414,7 +418,7 @@ func conversationsMembers(c *slackCall) (gin.H, error) {
 	}
 	ids := make([]string, len(users))
 	for i, u := range users {
-		ids[i] = userID(u.ID)
+		ids[i] = slackwire.UserID(u.ID)
 	}
 	return gin.H{"members": ids, "response_metadata": metadata(next)}, nil
 }
@@ -434,7 +438,7 @@ func conversationsOpen(c *slackCall) (gin.H, error) {
 	case c.args.str("users") != "":
 		var ids []int64
 		for _, s := range strings.Split(c.args.str("users"), ",") {
-			uid, ok := parseID(strings.TrimSpace(s), "UW")
+			uid, ok := slackwire.ParseID(strings.TrimSpace(s), "UW")
 			if !ok {
 				return nil, slackFail("user_not_found")
 			}
@@ -448,7 +452,7 @@ func conversationsOpen(c *slackCall) (gin.H, error) {
 		return nil, slackFail("users_list_not_supplied")
 	}
 	if !c.args.bool("return_im", false) {
-		return gin.H{"channel": gin.H{"id": channelID(ch)}, "no_op": !created, "already_open": !created}, nil
+		return gin.H{"channel": gin.H{"id": slackwire.ChannelID(ch)}, "no_op": !created, "already_open": !created}, nil
 	}
 	return gin.H{"channel": c.shapeChannel(ch), "no_op": !created, "already_open": !created}, nil
 }
@@ -458,11 +462,15 @@ func conversationsMark(c *slackCall) (gin.H, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, ok := parseTS(c.args.str("ts"))
+	ref, ok := slackwire.ParseTS(c.args.str("ts"))
 	if !ok {
 		return nil, slackFail("invalid_timestamp")
 	}
-	if err := c.api.svc.MarkRead(c.ctx, c.actor, ch.ID, id); err != nil {
+	m, err := c.messageAt(ch.ID, ref, c.actor)
+	if err != nil {
+		return nil, slackFail("invalid_timestamp")
+	}
+	if err := c.api.svc.MarkRead(c.ctx, c.actor, ch.ID, m.ID); err != nil {
 		return nil, renamed(err, "message_not_found", "invalid_timestamp")
 	}
 	return gin.H{}, nil

@@ -228,7 +228,7 @@ func filesCompleteUpload(c *slackCall) (gin.H, error) {
 		if msg.Blocks, _, err = c.args.rawJSON("blocks"); err != nil {
 			return nil, err
 		}
-		if msg.ThreadID, err = c.threadID(); err != nil {
+		if msg.ThreadID, err = c.threadID(ch.ID); err != nil {
 			return nil, err
 		}
 		m, _, err := c.api.svc.PostMessage(c.ctx, c.actor, ch.ID, msg)

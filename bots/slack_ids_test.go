@@ -9,36 +9,11 @@ import (
 	"github.com/parley-chat/parley/channels"
 )
 
-// parseTSTests are parseTS's cases; they also seed FuzzParseTS.
-var parseTSTests = []struct {
-	ts string
-	id int64
-	ok bool
-}{
-	{"1700000000.000042", 42, true},
-	{"1700000000.1234567", 1234567, true},
-	{"0.000001", 1, true},
-	{"253402300799.000001", 1, true},
-	{"1700000000.000000", 0, false},
-	{"1700000000", 0, false},
-	{"1700000000.", 0, false},
-	{".000042", 0, false},
-	{"x.000042", 0, false},
-	{"1700000000.-1", 0, false},
-	{"1700000000.+42", 0, false},
-	{"+1700000000.000042", 0, false},
-	{" 1700000000.000042", 0, false},
-	{"1700000000.000042.1", 0, false},
-	{"253402300800.000001", 0, false},
-	{"1700000000.99999999999999999999", 0, false},
-	{"", 0, false},
-}
-
 // parseBoundTests are parseBound's cases; they also seed FuzzParseBound.
 var parseBoundTests = []struct {
 	in         string
 	ok, set    bool
-	millis, id int64
+	millis, id int64 // id: the residue or id the ts names, 0 for none
 }{
 	{"", true, false, 0, 0},
 	{"0", true, true, 0, 0},
@@ -67,42 +42,8 @@ var parseBoundTests = []struct {
 func TestSlackIDs_Bound(t *testing.T) {
 	for _, tt := range parseBoundTests {
 		b, ok := parseBound(tt.in)
-		if ok != tt.ok || b.set != tt.set || b.millis != tt.millis || b.id != tt.id {
+		if ok != tt.ok || b.set != tt.set || b.millis != tt.millis || b.ref.ID != tt.id {
 			t.Errorf("parseBound(%q) = %+v, %v; want set %v millis %d id %d, %v", tt.in, b, ok, tt.set, tt.millis, tt.id, tt.ok)
-		}
-	}
-}
-
-func TestSlackIDs_TS(t *testing.T) {
-	m := &channels.Message{ID: 42, CreatedAt: 1_700_000_000_123}
-	if ts := messageTS(m); ts != "1700000000.000042" {
-		t.Fatalf("messageTS = %q", ts)
-	}
-	for _, tt := range parseTSTests {
-		id, ok := parseTS(tt.ts)
-		if id != tt.id || ok != tt.ok {
-			t.Errorf("parseTS(%q) = %d, %v; want %d, %v", tt.ts, id, ok, tt.id, tt.ok)
-		}
-	}
-}
-
-func TestSlackIDs_Parse(t *testing.T) {
-	tests := []struct {
-		s, prefixes string
-		id          int64
-		ok          bool
-	}{
-		{"C12", "CDG", 12, true},
-		{"D3", "CDG", 3, true},
-		{"U3", "CDG", 0, false},
-		{"C", "CDG", 0, false},
-		{"C0", "CDG", 0, false},
-		{"general", "CDG", 0, false},
-	}
-	for _, tt := range tests {
-		id, ok := parseID(tt.s, tt.prefixes)
-		if id != tt.id || ok != tt.ok {
-			t.Errorf("parseID(%q) = %d, %v; want %d, %v", tt.s, id, ok, tt.id, tt.ok)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 )
 
 // reactionTarget resolves channel + timestamp and the name of a reaction
@@ -14,7 +15,7 @@ func (c *slackCall) reactionTarget(add bool) (*channels.Message, string, error) 
 	if c.args.str("channel") == "" || c.args.str("timestamp") == "" {
 		return nil, "", slackFail("no_item_specified")
 	}
-	if _, ok := parseTS(c.args.str("timestamp")); !ok {
+	if _, ok := slackwire.ParseTS(c.args.str("timestamp")); !ok {
 		return nil, "", slackFail("bad_timestamp")
 	}
 	_, m, err := c.message("channel", "timestamp")
@@ -73,12 +74,12 @@ func reactionsGet(c *slackCall) (gin.H, error) {
 	if c.args.str("channel") == "" || c.args.str("timestamp") == "" {
 		return nil, slackFail("no_item_specified")
 	}
-	if _, ok := parseTS(c.args.str("timestamp")); !ok {
+	if _, ok := slackwire.ParseTS(c.args.str("timestamp")); !ok {
 		return nil, slackFail("bad_timestamp")
 	}
 	ch, m, err := c.message("channel", "timestamp")
 	if err != nil {
 		return nil, err
 	}
-	return gin.H{"type": "message", "channel": channelID(ch), "message": c.shapeMessage(m, "")}, nil
+	return gin.H{"type": "message", "channel": slackwire.ChannelID(ch), "message": c.shapeMessage(m, "")}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 )
 
 // slackWorld is what the Slack API scope tests act on: channels bots are
@@ -78,7 +79,7 @@ func TestSlackAPI_Scopes(t *testing.T) {
 	w := newSlackWorld(t)
 	pub := func(extra ...string) func(*channels.Channel) url.Values {
 		return func(*channels.Channel) url.Values {
-			v := url.Values{"channel": {channelID(w.pub)}}
+			v := url.Values{"channel": {slackwire.ChannelID(w.pub)}}
 			for i := 0; i+1 < len(extra); i += 2 {
 				v.Set(extra[i], extra[i+1])
 			}
@@ -94,7 +95,7 @@ func TestSlackAPI_Scopes(t *testing.T) {
 			return v
 		}
 	}
-	ts := messageTS(w.msg)
+	ts := slackwire.MessageTS(w.msg)
 	n := 0
 	tests := []struct {
 		method string
@@ -108,11 +109,11 @@ func TestSlackAPI_Scopes(t *testing.T) {
 		{"conversations.list", channels.ScopeGroupsRead, static("types", "private_channel"), ""},
 		{"conversations.list", channels.ScopeIMWrite, static("types", "im"), ""},
 		{"conversations.info", channels.ScopeChannelsRead, pub(), ""},
-		{"conversations.info", channels.ScopeGroupsRead, static("channel", channelID(w.priv)), ""},
+		{"conversations.info", channels.ScopeGroupsRead, static("channel", slackwire.ChannelID(w.priv)), ""},
 		{"conversations.history", channels.ScopeChannelsHistory, pub(), ""},
-		{"conversations.history", channels.ScopeGroupsHistory, static("channel", channelID(w.priv)), ""},
+		{"conversations.history", channels.ScopeGroupsHistory, static("channel", slackwire.ChannelID(w.priv)), ""},
 		{"conversations.history", channels.ScopeIMHistory, func(dm *channels.Channel) url.Values {
-			return url.Values{"channel": {channelID(dm)}}
+			return url.Values{"channel": {slackwire.ChannelID(dm)}}
 		}, ""},
 		{"conversations.members", channels.ScopeChannelsRead, pub(), ""},
 		{"conversations.mark", channels.ScopeChannelsHistory, pub("ts", ts), ""},
@@ -120,13 +121,13 @@ func TestSlackAPI_Scopes(t *testing.T) {
 			n++
 			return url.Values{"name": {fmt.Sprintf("made-%d", n)}}
 		}, ""},
-		{"conversations.join", channels.ScopeChannelsJoin, static("channel", channelID(w.other)), ""},
+		{"conversations.join", channels.ScopeChannelsJoin, static("channel", slackwire.ChannelID(w.other)), ""},
 		{"conversations.leave", channels.ScopeChannelsManage, pub(), ""},
-		{"conversations.open", channels.ScopeIMWrite, static("users", userID(w.admin.ID)), ""},
+		{"conversations.open", channels.ScopeIMWrite, static("users", slackwire.UserID(w.admin.ID)), ""},
 		{"reactions.add", channels.ScopeReactionsWrite, pub("timestamp", ts, "name", "tada"), ""},
 		{"reactions.get", channels.ScopeReactionsRead, pub("timestamp", ts), ""},
 		{"users.list", channels.ScopeUsersRead, static(), ""},
-		{"users.info", channels.ScopeUsersRead, static("user", userID(w.admin.ID)), ""},
+		{"users.info", channels.ScopeUsersRead, static("user", slackwire.UserID(w.admin.ID)), ""},
 		{"users.lookupByEmail", channels.ScopeUsersReadEmail, static("email", "nobody@example.com"), "users_not_found"},
 		{"files.getUploadURLExternal", channels.ScopeFilesWrite, static("filename", "a.txt", "length", "3"), ""},
 	}
@@ -178,7 +179,7 @@ func TestSlackAPI_Overrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := w.call("chat.postMessage", tt.actor, url.Values{"channel": {channelID(w.pub)}, "text": {tt.name},
+			_, err := w.call("chat.postMessage", tt.actor, url.Values{"channel": {slackwire.ChannelID(w.pub)}, "text": {tt.name},
 				"username": {"Deployer"}, "icon_emoji": {":rocket:"}})
 			if err != nil {
 				t.Fatalf("chat.postMessage: %s", err.code)

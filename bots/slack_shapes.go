@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 )
 
 // slackMessage is a message in Slack's shape.
@@ -65,13 +66,13 @@ type slackFile struct {
 // shapeMessage renders m in Slack's shape; threadTS is the ts of its
 // thread's root when the caller knows it ("" looks it up for replies).
 func (c *slackCall) shapeMessage(m *channels.Message, threadTS string) slackMessage {
-	out := slackMessage{Type: "message", User: userID(m.UserID), Text: m.Text, TS: messageTS(m), Team: teamID,
+	out := slackMessage{Type: "message", User: slackwire.UserID(m.UserID), Text: m.Text, TS: slackwire.MessageTS(m), Team: slackwire.TeamID,
 		Attachments: m.Attachments, Blocks: m.Blocks}
 	if m.Deleted {
 		out.Subtype, out.Hidden, out.Text = "tombstone", true, "This message was deleted."
 	}
 	if author := c.user(m.UserID); author != nil && author.Kind == channels.KindBot {
-		out.BotID, out.Username = botID(author.ID), author.Username
+		out.BotID, out.Username = slackwire.BotID(author.ID), author.Username
 	}
 	if m.Username != "" {
 		out.Username = m.Username
@@ -87,8 +88,8 @@ func (c *slackCall) shapeMessage(m *channels.Message, threadTS string) slackMess
 	case m.ThreadID != nil:
 		if threadTS == "" {
 			if root, err := c.api.svc.Message(c.ctx, c.finder(), *m.ThreadID); err == nil {
-				threadTS = messageTS(root)
-				out.ParentUserID = userID(root.UserID)
+				threadTS = slackwire.MessageTS(root)
+				out.ParentUserID = slackwire.UserID(root.UserID)
 			}
 		}
 		out.ThreadTS = threadTS
@@ -96,12 +97,12 @@ func (c *slackCall) shapeMessage(m *channels.Message, threadTS string) slackMess
 		out.ThreadTS, out.ReplyCount = out.TS, m.ReplyCount
 	}
 	if m.EditedAt != nil {
-		out.Edited = &slackEdited{User: userID(m.UserID), TS: millisTS(*m.EditedAt)}
+		out.Edited = &slackEdited{User: slackwire.UserID(m.UserID), TS: slackwire.MillisTS(*m.EditedAt)}
 	}
 	for _, r := range m.Reactions {
 		users := make([]string, len(r.UserIDs))
 		for i, id := range r.UserIDs {
-			users[i] = userID(id)
+			users[i] = slackwire.UserID(id)
 		}
 		out.Reactions = append(out.Reactions, slackReaction{Name: r.Emoji, Count: r.Count, Users: users})
 	}
@@ -116,8 +117,8 @@ func (c *slackCall) shapeFile(f *channels.File, title string) slackFile {
 		title = f.Name
 	}
 	url := c.baseURL() + "/api/v1/files/" + strconv.FormatInt(f.ID, 10)
-	return slackFile{ID: fileID(f.ID), Created: f.CreatedAt / 1000, Timestamp: f.CreatedAt / 1000, Name: f.Name,
-		Title: title, Mimetype: f.ContentType, User: userID(f.UploaderID), Size: f.Size, URLPrivate: url, Permalink: url}
+	return slackFile{ID: slackwire.FileID(f.ID), Created: f.CreatedAt / 1000, Timestamp: f.CreatedAt / 1000, Name: f.Name,
+		Title: title, Mimetype: f.ContentType, User: slackwire.UserID(f.UploaderID), Size: f.Size, URLPrivate: url, Permalink: url}
 }
 
 // slackChannel is a conversation in Slack's shape.
@@ -150,9 +151,9 @@ type slackTopic struct {
 }
 
 func (c *slackCall) shapeChannel(ch *channels.Channel) slackChannel {
-	out := slackChannel{ID: channelID(ch), Name: ch.Name, NameNormalized: ch.Name, IsPrivate: ch.Private,
+	out := slackChannel{ID: slackwire.ChannelID(ch), Name: ch.Name, NameNormalized: ch.Name, IsPrivate: ch.Private,
 		IsArchived: ch.Archived, IsGeneral: ch.Name == "general", IsMember: ch.IsMember, Created: ch.CreatedAt / 1000,
-		Updated: ch.UpdatedAt, Creator: userID(ch.CreatorID), NumMembers: ch.MemberCount, UnreadCount: ch.UnreadCount,
+		Updated: ch.UpdatedAt, Creator: slackwire.UserID(ch.CreatorID), NumMembers: ch.MemberCount, UnreadCount: ch.UnreadCount,
 		Topic: slackTopic{Value: ch.Topic}, Purpose: slackTopic{Value: ch.Purpose}}
 	switch ch.Kind {
 	case channels.ChannelPublic, channels.ChannelPrivate:
@@ -161,7 +162,7 @@ func (c *slackCall) shapeChannel(ch *channels.Channel) slackChannel {
 		out.IsIM = true
 		for _, id := range ch.UserIDs {
 			if id != c.actor.ID || len(ch.UserIDs) == 1 {
-				out.User = userID(id)
+				out.User = slackwire.UserID(id)
 			}
 		}
 	case channels.ChannelGroupDM:
@@ -205,13 +206,13 @@ func (c *slackCall) shapeUser(u *channels.User) slackUser {
 	if real == "" {
 		real = u.Username
 	}
-	out := slackUser{ID: userID(u.ID), TeamID: teamID, Name: u.Username, Deleted: u.Deactivated, RealName: real,
+	out := slackUser{ID: slackwire.UserID(u.ID), TeamID: slackwire.TeamID, Name: u.Username, Deleted: u.Deactivated, RealName: real,
 		TZ: "UTC", TZLabel: "Coordinated Universal Time", IsAdmin: u.IsAdmin, IsBot: u.Kind == channels.KindBot,
 		Updated: u.UpdatedAt / 1000,
 		Profile: slackProfile{RealName: real, DisplayName: u.DisplayName, StatusText: u.StatusText,
-			StatusEmoji: u.StatusEmoji, Team: teamID}}
+			StatusEmoji: u.StatusEmoji, Team: slackwire.TeamID}}
 	if out.IsBot {
-		out.Profile.BotID = botID(u.ID)
+		out.Profile.BotID = slackwire.BotID(u.ID)
 	}
 	if c.mayReadEmail(u.ID) {
 		out.Profile.Email = u.Email

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 )
 
 func usersList(c *slackCall) (gin.H, error) {
@@ -41,7 +42,7 @@ func usersInfo(c *slackCall) (gin.H, error) {
 	if err := c.need(channels.ScopeUsersRead); err != nil {
 		return nil, err
 	}
-	id, ok := parseID(c.args.str("user"), "UWB")
+	id, ok := slackwire.ParseID(c.args.str("user"), "UWB")
 	if !ok {
 		return nil, slackFail("user_not_found")
 	}

@@ -3,6 +3,7 @@ package channels
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Reading messages: one, a batch by id (search results), a channel's
@@ -175,4 +176,19 @@ func (s *Service) Replies(ctx context.Context, actor *Actor, rootID int64, p Pag
 		msgs, more = msgs[:limit], true
 	}
 	return msgs, more, s.hydrate(ctx, msgs)
+}
+
+// MessageIDAt finds the message of a channel posted in second (Unix
+// seconds) whose id is id modulo modulus (exactly id when modulus is 0):
+// what a Slack ts names. It returns 0 when there is none. It checks no
+// access: callers load the message as the reader next.
+func (s *Service) MessageIDAt(ctx context.Context, channelID, second, id, modulus int64) (int64, error) {
+	if id < 0 || modulus < 0 || modulus > 0 && id >= modulus {
+		return 0, nil
+	}
+	found, err := s.st.messageIDAt(ctx, channelID, second*1000, second*1000+1000, id, modulus)
+	if err != nil {
+		return 0, fmt.Errorf("find the message at %d.%d in channel %d: %w", second, id, channelID, err)
+	}
+	return found, nil
 }

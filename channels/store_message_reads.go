@@ -163,3 +163,17 @@ func (st *store) loadMentions(ctx context.Context, byID map[int64]*Message, in s
 	}
 	return nil
 }
+
+// messageIDAt finds the message of a channel posted in [fromMs, toMs) whose
+// id is id modulo modulus (exactly id for 0). The candidates are id, then
+// every modulus more up to the newest message: a few primary-key lookups,
+// where the channel's messages of that second would need an index by time.
+func (st *store) messageIDAt(ctx context.Context, channelID, fromMs, toMs, id, modulus int64) (int64, error) {
+	var found int64
+	err := st.db.ReadRow(ctx, `WITH RECURSIVE candidate(id) AS (
+			SELECT ?1 UNION ALL
+			SELECT id + ?2 FROM candidate WHERE ?2 > 0 AND id + ?2 <= (SELECT MAX(id) FROM messages))
+		SELECT COALESCE(MIN(m.id), 0) FROM candidate c JOIN messages m ON m.id = c.id
+		WHERE m.channel_id = ?3 AND m.created_at >= ?4 AND m.created_at < ?5`, id, modulus, channelID, fromMs, toMs).Scan(&found)
+	return found, err
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 )
 
 // IncomingHandler serves incoming webhooks over HTTP.
@@ -131,8 +132,8 @@ func (h *IncomingHandler) postHook(c *gin.Context) {
 		posted, err = h.svc.Post(c.Request.Context(), c.Param("secret"), p, c.GetHeader("Idempotency-Key"), wantJSON)
 		if err == nil {
 			if wantJSON {
-				c.JSON(http.StatusOK, gin.H{"ok": true, "channel": slackChannelID(posted.Channel),
-					"channel_id": posted.Channel.ID, "ts": messageTS(posted.Message), "message_id": posted.Message.ID})
+				c.JSON(http.StatusOK, gin.H{"ok": true, "channel": slackwire.ChannelID(posted.Channel),
+					"channel_id": posted.Channel.ID, "ts": slackwire.MessageTS(posted.Message), "message_id": posted.Message.ID})
 				return
 			}
 			c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("ok"))

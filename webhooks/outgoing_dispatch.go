@@ -13,15 +13,12 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/slackwire"
 	"github.com/parley-chat/parley/channels/sqlite"
 )
 
 // dispatchBatch is how many events the dispatcher reads at a time.
 const dispatchBatch = 256
-
-// teamID is the one workspace a Parley server is, in Slack's terms (the
-// same as the Slack-compatible API's).
-const teamID = "T1"
 
 // newDelivery is a queued delivery about to be written.
 type newDelivery struct {
@@ -400,40 +397,12 @@ func matchTrigger(words []string, when, text string) (string, bool) {
 	return "", false
 }
 
+// slackUserID is an author's Slack ID, "" for none.
 func slackUserID(u *channels.User) string {
 	if u == nil {
 		return ""
 	}
-	return "U" + strconv.FormatInt(u.ID, 10)
-}
-
-func slackChannelID(c *channels.Channel) string {
-	prefix := "C"
-	switch c.Kind {
-	case channels.ChannelDM:
-		prefix = "D"
-	case channels.ChannelGroupDM:
-		prefix = "G"
-	}
-	return prefix + strconv.FormatInt(c.ID, 10)
-}
-
-func slackChannelType(c *channels.Channel) string {
-	switch c.Kind {
-	case channels.ChannelPrivate:
-		return "group"
-	case channels.ChannelDM:
-		return "im"
-	case channels.ChannelGroupDM:
-		return "mpim"
-	}
-	return "channel"
-}
-
-// messageTS is a message's Slack ts (seconds, then the id as the fraction),
-// as the Slack-compatible API gives it.
-func messageTS(m *channels.Message) string {
-	return fmt.Sprintf("%d.%06d", m.CreatedAt/1000, m.ID)
+	return slackwire.UserID(u.ID)
 }
 
 // slackBody is the legacy outgoing webhook payload (Slack's and
@@ -448,8 +417,8 @@ func slackBody(s *Subscription, ch *channels.Channel, author *channels.User, m *
 		fileIDs = append(fileIDs, strconv.FormatInt(f.ID, 10))
 	}
 	fields := map[string]string{
-		"token": s.Token, "team_id": teamID, "team_domain": "parley", "channel_id": slackChannelID(ch),
-		"channel_name": ch.Name, "timestamp": messageTS(m), "user_id": slackUserID(author), "user_name": userName,
+		"token": s.Token, "team_id": slackwire.TeamID, "team_domain": slackwire.TeamDomain, "channel_id": slackwire.ChannelID(ch),
+		"channel_name": ch.Name, "timestamp": slackwire.MessageTS(m), "user_id": slackUserID(author), "user_name": userName,
 		"post_id": strconv.FormatInt(m.ID, 10), "text": m.Text, "trigger_word": trigger, "file_ids": strings.Join(fileIDs, ","),
 	}
 	if m.ThreadID != nil {
@@ -499,7 +468,7 @@ type innerEvent struct {
 
 // eventBody is the Events API envelope around the event.
 func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *channels.User, m *channels.Message, e channels.Event) ([]byte, error) {
-	inner := innerEvent{Type: e.Type, Channel: slackChannelID(ch), ChannelType: slackChannelType(ch),
+	inner := innerEvent{Type: e.Type, Channel: slackwire.ChannelID(ch), ChannelType: slackwire.ChannelType(ch),
 		EventTS: fmt.Sprintf("%d.%06d", e.CreatedAt/1000, e.CreatedAt%1000*1000), Parley: e}
 	if actor != nil {
 		inner.User = slackUserID(actor)
@@ -507,14 +476,14 @@ func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *cha
 	if m != nil && e.Type == channels.EventMessageCreated {
 		inner.Type = "message"
 		inner.Text = &m.Text
-		inner.TS = messageTS(m)
+		inner.TS = slackwire.MessageTS(m)
 		inner.ThreadID = m.ThreadID
 		if actor != nil && actor.Kind == channels.KindBot {
 			inner.Subtype = "bot_message"
 			inner.BotID = "B" + strconv.FormatInt(actor.ID, 10)
 		}
 	}
-	return json.Marshal(eventEnvelope{Token: s.Token, TeamID: teamID, Type: "event_callback",
+	return json.Marshal(eventEnvelope{Token: s.Token, TeamID: slackwire.TeamID, Type: "event_callback",
 		EventID: eventID, EventTime: e.CreatedAt / 1000, Event: inner})
 }
 
