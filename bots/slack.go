@@ -92,6 +92,10 @@ func NewSlackAPI(svc *channels.Service, hub Realtime, logger *slog.Logger, opts 
 		"users.list":          {fn: usersList},
 		"users.info":          {fn: usersInfo},
 		"users.lookupByEmail": {fn: usersLookupByEmail},
+		"users.conversations": {fn: usersConversations},
+
+		"team.info": {fn: teamInfo},
+		"bots.info": {fn: botsInfo},
 
 		"reactions.add":    {fn: reactionsAdd},
 		"reactions.remove": {fn: reactionsRemove},

@@ -37,7 +37,9 @@ func (c *slackCall) pageLimit(def, max int) (int, error) {
 
 func metadata(next string) gin.H { return gin.H{"next_cursor": next} }
 
-func conversationsList(c *slackCall) (gin.H, error) {
+// conversationKinds reads types (public_channel by default) as channel
+// kinds, each needing its read scope.
+func (c *slackCall) conversationKinds() (map[string]bool, error) {
 	kinds := map[string]bool{}
 	types := c.args.str("types")
 	if types == "" {
@@ -53,6 +55,14 @@ func conversationsList(c *slackCall) (gin.H, error) {
 			return nil, err
 		}
 		kinds[kind] = true
+	}
+	return kinds, nil
+}
+
+func conversationsList(c *slackCall) (gin.H, error) {
+	kinds, err := c.conversationKinds()
+	if err != nil {
+		return nil, err
 	}
 	limit, err := c.pageLimit(100, 1000)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/channels/slackwire"
 )
@@ -130,6 +131,10 @@ func TestSlackAPI_Scopes(t *testing.T) {
 		{"users.info", channels.ScopeUsersRead, static("user", slackwire.UserID(w.admin.ID)), ""},
 		{"users.lookupByEmail", channels.ScopeUsersReadEmail, static("email", "nobody@example.com"), "users_not_found"},
 		{"files.getUploadURLExternal", channels.ScopeFilesWrite, static("filename", "a.txt", "length", "3"), ""},
+		{"team.info", channels.ScopeTeamRead, static(), ""},
+		{"bots.info", channels.ScopeUsersRead, static("bot", "B1"), "bot_not_found"},
+		{"users.conversations", channels.ScopeChannelsRead, static(), ""},
+		{"users.conversations", channels.ScopeGroupsRead, static("types", "private_channel"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" needs "+tt.scope, func(t *testing.T) {
@@ -196,5 +201,67 @@ func TestSlackAPI_Overrides(t *testing.T) {
 				t.Errorf("posted as %q with %q; overrides shown %v, want %v", msgs[i].Username, msgs[i].IconEmoji, shown, tt.wantShown)
 			}
 		})
+	}
+}
+
+// TestSlackAPI_TeamBotsAndConversations pins team.info, bots.info,
+// users.conversations, and chat.postMessage's not_in_channel.
+func TestSlackAPI_TeamBotsAndConversations(t *testing.T) {
+	w := newSlackWorld(t)
+	bot, _ := w.botIn(t, []string{channels.ScopeChatWrite, channels.ScopeUsersRead, channels.ScopeTeamRead,
+		channels.ScopeChannelsRead, channels.ScopeGroupsRead, channels.ScopeIMWrite})
+
+	team, err := w.call("team.info", bot, url.Values{})
+	if err != nil || team["team"].(gin.H)["id"] != slackwire.TeamID || team["team"].(gin.H)["domain"] != slackwire.TeamDomain {
+		t.Fatalf("team.info = %v, %v", team, err)
+	}
+	if _, err := w.call("team.info", bot, url.Values{"team": {"T9"}}); errCode(err) != "team_not_found" {
+		t.Errorf("team.info of another team: %v", errCode(err))
+	}
+
+	info, err := w.call("bots.info", bot, url.Values{"bot": {slackwire.BotID(bot.ID)}})
+	if err != nil {
+		t.Fatalf("bots.info: %s", err.code)
+	}
+	b := info["bot"].(gin.H)
+	if b["id"] != slackwire.BotID(bot.ID) || b["user_id"] != slackwire.UserID(bot.ID) || b["deleted"] != false || b["name"] != bot.Username {
+		t.Errorf("bots.info = %v", b)
+	}
+	for _, arg := range []string{slackwire.BotID(w.admin.ID), "B999999", "U1", ""} {
+		if _, err := w.call("bots.info", bot, url.Values{"bot": {arg}}); errCode(err) != "bot_not_found" {
+			t.Errorf("bots.info(%q): %q, want bot_not_found", arg, errCode(err))
+		}
+	}
+
+	names := func(args url.Values) []string {
+		t.Helper()
+		out, err := w.call("users.conversations", bot, args)
+		if err != nil {
+			t.Fatalf("users.conversations(%v): %s", args, err.code)
+		}
+		var got []string
+		for _, ch := range out["channels"].([]slackChannel) {
+			got = append(got, ch.ID)
+		}
+		return got
+	}
+	// The bot is in general and ops (and a DM), not random.
+	if got := names(url.Values{}); !slices.Equal(got, []string{slackwire.ChannelID(w.pub)}) {
+		t.Errorf("public conversations %v", got)
+	}
+	if got := names(url.Values{"types": {"public_channel,private_channel"}}); !slices.Equal(got,
+		[]string{slackwire.ChannelID(w.pub), slackwire.ChannelID(w.priv)}) {
+		t.Errorf("public and private conversations %v", got)
+	}
+	if got := names(url.Values{"types": {"public_channel,private_channel"}, "limit": {"1"}}); len(got) != 1 {
+		t.Errorf("a page of one: %v", got)
+	}
+	if _, err := w.call("users.conversations", bot, url.Values{"user": {slackwire.UserID(w.admin.ID)}}); errCode(err) != "user_not_found" {
+		t.Errorf("another user's conversations: %q", errCode(err))
+	}
+
+	// chat:write without chat:write.public, outside the channel: as Slack.
+	if _, err := w.call("chat.postMessage", bot, url.Values{"channel": {slackwire.ChannelID(w.other)}, "text": {"hi"}}); errCode(err) != "not_in_channel" {
+		t.Errorf("posting where not a member: %q, want not_in_channel", errCode(err))
 	}
 }

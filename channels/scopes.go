@@ -27,6 +27,7 @@ const (
 	ScopeFilesRead          = "files:read"
 	ScopeCommands           = "commands"
 	ScopeSearchRead         = "search:read" // search the channels the bot can read
+	ScopeTeamRead           = "team:read"   // the workspace's name and domain
 )
 
 // AllScopes lists every scope, in documentation order.
@@ -34,7 +35,7 @@ var AllScopes = []string{
 	ScopeChatWrite, ScopeChatWritePublic, ScopeChatWriteCustomize, ScopeChannelsRead, ScopeChannelsHistory,
 	ScopeChannelsJoin, ScopeChannelsManage, ScopeGroupsRead, ScopeGroupsHistory, ScopeIMWrite, ScopeIMHistory,
 	ScopeReactionsRead, ScopeReactionsWrite, ScopeUsersRead, ScopeUsersReadEmail, ScopeFilesWrite, ScopeFilesRead,
-	ScopeCommands, ScopeSearchRead,
+	ScopeCommands, ScopeSearchRead, ScopeTeamRead,
 }
 
 // ValidScope reports whether s names a scope.

@@ -14,7 +14,7 @@ export const BOT_SCOPES = [
   'reactions:read', 'reactions:write',
   'users:read', 'users:read.email',
   'files:write', 'files:read',
-  'commands', 'search:read',
+  'commands', 'search:read', 'team:read',
 ];
 
 export const EVENT_TYPES = [
