@@ -84,13 +84,22 @@ type BotPatch struct {
 // the token's secret is returned once. Admins may, and any user when the
 // server allows users to create bots. A bot token cannot create bots.
 func (s *Service) Create(ctx context.Context, owner *channels.Actor, in NewBot) (*Bot, *channels.Token, string, error) {
-	if owner.Scopes != nil || owner.Kind == channels.KindBot {
-		return nil, nil, "", channels.Forbidden("bots_cannot_create_bots", "a bot cannot create bots")
-	}
-	if !owner.IsAdmin && !s.opts.UsersCanCreateBots {
-		return nil, nil, "", channels.Forbidden("admin_only", "only an admin can create bots on this server")
+	if err := s.mayCreate(owner); err != nil {
+		return nil, nil, "", err
 	}
 	return s.create(ctx, owner.ID, in)
+}
+
+// mayCreate is nil when the caller may create bots (and apps): an admin, or
+// any person when the server lets users create bots; never a bot.
+func (s *Service) mayCreate(owner *channels.Actor) error {
+	if owner.Scopes != nil || owner.Kind == channels.KindBot {
+		return channels.Forbidden("bots_cannot_create_bots", "a bot cannot create bots")
+	}
+	if !owner.IsAdmin && !s.opts.UsersCanCreateBots {
+		return channels.Forbidden("admin_only", "only an admin can create bots on this server")
+	}
+	return nil
 }
 
 // CreateFor makes a bot owned by the user named owner (the admin CLI).
@@ -106,6 +115,12 @@ func (s *Service) CreateFor(ctx context.Context, owner string, in NewBot) (*Bot,
 }
 
 func (s *Service) create(ctx context.Context, ownerID int64, in NewBot) (*Bot, *channels.Token, string, error) {
+	return s.createWith(ctx, ownerID, in, nil)
+}
+
+// createWith is create with also run in the same transaction once the bot
+// exists (an app records itself there).
+func (s *Service) createWith(ctx context.Context, ownerID int64, in NewBot, also func(tx *sqlite.Tx, botID, now int64) error) (*Bot, *channels.Token, string, error) {
 	emoji, iconURL, err := channels.ValidateIcon(in.IconEmoji, in.IconURL)
 	if err != nil {
 		return nil, nil, "", err
@@ -114,8 +129,13 @@ func (s *Service) create(ctx context.Context, ownerID int64, in NewBot) (*Bot, *
 	u, tok, secret, err := s.core.CreateBot(ctx, channels.NewBot{Username: in.Username, DisplayName: in.DisplayName,
 		IconEmoji: emoji, IconURL: iconURL, Scopes: in.Scopes, TokenName: "default"}, func(tx *sqlite.Tx, bot *channels.User) error {
 		created = bot.CreatedAt
-		_, err := tx.Exec(`INSERT INTO bots (user_id, owner_id, created_at) VALUES (?, ?, ?)`, bot.ID, ownerID, created)
-		return err
+		if _, err := tx.Exec(`INSERT INTO bots (user_id, owner_id, created_at) VALUES (?, ?, ?)`, bot.ID, ownerID, created); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx, bot.ID, created)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, nil, "", err

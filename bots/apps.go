@@ -1,0 +1,238 @@
+package bots
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/channels"
+	"github.com/parley-chat/parley/channels/sqlite"
+)
+
+// App-level tokens begin as Slack's do: Bolt, slack-go's socketmode and
+// Hubot's adapter tell an app token by this prefix.
+const prefixAppToken = "xapp-"
+
+// App is a Slack-style app: a bot with one signing secret, where its events
+// and interactions go, and its Socket Mode switch. Its owner is its bot's.
+type App struct {
+	ID      int64  `json:"id"`
+	SlackID string `json:"app_id"` // A<id>
+	Name    string `json:"name"`
+	Bot     *Bot   `json:"bot"`
+	// SigningSecret signs every request Parley sends the app; shown to its
+	// owner and admins.
+	SigningSecret    string   `json:"signing_secret"`
+	EventsURL        string   `json:"events_url"`
+	BotEvents        []string `json:"bot_events"`
+	InteractivityURL string   `json:"interactivity_url"`
+	SocketMode       bool     `json:"socket_mode"`
+	CreatedAt        int64    `json:"created_at"`
+	UpdatedAt        int64    `json:"updated_at"`
+
+	oldSecret      string
+	oldSecretUntil int64
+}
+
+// AppSlackID is an app's Slack ID.
+func AppSlackID(id int64) string { return "A" + strconv.FormatInt(id, 10) }
+
+// NewApp is the input of CreateApp: the app's name and its bot.
+type NewApp struct {
+	Name string `json:"name"`
+	NewBot
+}
+
+// CreateApp makes an app with a bot of its own, owned by owner (who may
+// create bots), and returns it with its bot's first token, shown once.
+// The signing secret exists from the start, before any URL is set.
+func (s *Service) CreateApp(ctx context.Context, owner *channels.Actor, in NewApp) (*App, string, error) {
+	if err := s.mayCreate(owner); err != nil {
+		return nil, "", err
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 80 {
+		return nil, "", channels.Invalid("invalid_name", "name", "an app's name is 1-80 characters")
+	}
+	app := &App{Name: in.Name, SigningSecret: newSigningSecret(), BotEvents: []string{}}
+	bot, _, token, err := s.createWith(ctx, owner.ID, in.NewBot, func(tx *sqlite.Tx, botID, now int64) error {
+		res, err := tx.Exec(`INSERT INTO apps (name, bot_user_id, signing_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			app.Name, botID, app.SigningSecret, now, now)
+		if err != nil {
+			return err
+		}
+		app.CreatedAt, app.UpdatedAt = now, now
+		app.ID, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	app.SlackID, app.Bot = AppSlackID(app.ID), bot
+	return app, token, nil
+}
+
+// newSigningSecret is a random signing secret in Slack's form: 32
+// lowercase hex digits.
+func newSigningSecret() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+const appColumns = `id, name, bot_user_id, signing_secret, old_secret, old_secret_until, events_url, bot_events,
+	interactivity_url, socket_mode, created_at, updated_at`
+
+// app loads an app by id, without checking who asks.
+func (s *Service) app(ctx context.Context, id int64) (*App, error) {
+	var (
+		a      App
+		botID  int64
+		events string
+	)
+	err := s.db.ReadRow(ctx, `SELECT `+appColumns+` FROM apps WHERE id = ?`, id).Scan(&a.ID, &a.Name, &botID, &a.SigningSecret,
+		&a.oldSecret, &a.oldSecretUntil, &a.EventsURL, &events, &a.InteractivityURL, &a.SocketMode, &a.CreatedAt, &a.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, channels.NotFound("app")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load app %d: %w", id, err)
+	}
+	if a.BotEvents, err = decodeEvents(events); err != nil {
+		return nil, fmt.Errorf("load app %d: %w", id, err)
+	}
+	if a.Bot, err = s.Bot(ctx, botID); err != nil {
+		return nil, fmt.Errorf("load app %d: %w", id, err)
+	}
+	a.SlackID = AppSlackID(a.ID)
+	return &a, nil
+}
+
+// App returns an app its owner or an admin asks for; anyone else gets 404.
+func (s *Service) App(ctx context.Context, actor *channels.Actor, id int64) (*App, error) {
+	a, err := s.app(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.manageable(ctx, actor, a.Bot.ID); err != nil {
+		if errors.Is(err, channels.ErrNotFound) {
+			return nil, channels.NotFound("app")
+		}
+		return nil, err
+	}
+	return a, nil
+}
+
+// SigningSecrets are the secrets a request to the app may be signed with
+// at now: its secret and, during the grace period after a rotation, the
+// one before.
+func (a *App) SigningSecrets(now time.Time) []string {
+	if a.oldSecret != "" && now.UnixMilli() < a.oldSecretUntil {
+		return []string{a.SigningSecret, a.oldSecret}
+	}
+	return []string{a.SigningSecret}
+}
+
+// RotateSigningSecret gives the app a new signing secret; the old one still
+// verifies for grace.
+func (s *Service) RotateSigningSecret(ctx context.Context, actor *channels.Actor, id int64, grace time.Duration) (*App, error) {
+	a, err := s.App(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	next := newSigningSecret()
+	err = s.db.Write(ctx, func(tx *sqlite.Tx) error {
+		_, err := tx.Exec(`UPDATE apps SET signing_secret = ?, old_secret = ?, old_secret_until = ?, updated_at = ? WHERE id = ?`,
+			next, a.SigningSecret, now.Add(grace).UnixMilli(), now.UnixMilli(), id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rotate the signing secret of app %d: %w", id, err)
+	}
+	a.oldSecret, a.oldSecretUntil, a.SigningSecret, a.UpdatedAt = a.SigningSecret, now.Add(grace).UnixMilli(), next, now.UnixMilli()
+	return a, nil
+}
+
+// AppToken is an app-level token as listed (its secret is shown once).
+type AppToken struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Hint      string `json:"hint"`
+	Scopes    string `json:"scopes"` // connections:write
+	CreatedAt int64  `json:"created_at"`
+}
+
+// IssueAppToken makes an app-level token (scope connections:write) for
+// Socket Mode; its secret is returned once and only its hash kept.
+func (s *Service) IssueAppToken(ctx context.Context, actor *channels.Actor, appID int64, name string) (*AppToken, string, error) {
+	if _, err := s.App(ctx, actor, appID); err != nil {
+		return nil, "", err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "default"
+	}
+	if utf8.RuneCountInString(name) > 80 {
+		return nil, "", channels.Invalid("invalid_name", "name", "a token's name is at most 80 characters")
+	}
+	secret := prefixAppToken + "1-" + AppSlackID(appID) + "-" + strings.TrimPrefix(channels.NewSecret("x"), "x")
+	t := &AppToken{Name: name, Hint: secret[:len(prefixAppToken)+2] + "…" + secret[len(secret)-4:], Scopes: "connections:write",
+		CreatedAt: time.Now().UnixMilli()}
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
+		res, err := tx.Exec(`INSERT INTO app_tokens (app_id, name, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)`,
+			appID, t.Name, channels.HashSecret(secret), t.Hint, t.CreatedAt)
+		if err != nil {
+			return err
+		}
+		t.ID, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("issue an app token for app %d: %w", appID, err)
+	}
+	return t, secret, nil
+}
+
+// AppByToken returns the app an app-level token belongs to; an unknown or
+// revoked token, or an app whose bot is deactivated, is not found.
+func (s *Service) AppByToken(ctx context.Context, token string) (*App, error) {
+	if !strings.HasPrefix(token, prefixAppToken) {
+		return nil, channels.NotFound("app")
+	}
+	var appID int64
+	err := s.db.ReadRow(ctx, `SELECT app_id FROM app_tokens WHERE hash = ?`, channels.HashSecret(token)).Scan(&appID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, channels.NotFound("app")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up an app token: %w", err)
+	}
+	a, err := s.app(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Bot.Deactivated {
+		return nil, channels.NotFound("app")
+	}
+	return a, nil
+}
+
+// decodeEvents reads a stored list of bot events.
+func decodeEvents(raw string) ([]string, error) {
+	out := []string{}
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		return nil, fmt.Errorf("decode bot events: %w", err)
+	}
+	return out, nil
+}
