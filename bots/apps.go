@@ -58,12 +58,36 @@ func (s *Service) CreateApp(ctx context.Context, owner *channels.Actor, in NewAp
 	if err := s.mayCreate(owner); err != nil {
 		return nil, "", err
 	}
+	return s.createApp(ctx, owner.ID, in)
+}
+
+// CreateAppFor makes an app whose bot the person named owner owns, with a
+// first app-level token (the admin CLI); it returns the app and the secrets
+// of its bot token and app token.
+func (s *Service) CreateAppFor(ctx context.Context, owner string, in NewApp) (app *App, botToken, appToken string, err error) {
+	u, err := s.core.UserByName(ctx, owner)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if u.Kind != channels.KindPerson {
+		return nil, "", "", channels.Invalid("invalid_owner", "owner", "an app's owner must be a person")
+	}
+	if app, botToken, err = s.createApp(ctx, u.ID, in); err != nil {
+		return nil, "", "", err
+	}
+	if _, appToken, err = s.issueAppToken(ctx, app.ID, "default"); err != nil {
+		return nil, "", "", err
+	}
+	return app, botToken, appToken, nil
+}
+
+func (s *Service) createApp(ctx context.Context, ownerID int64, in NewApp) (*App, string, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 80 {
 		return nil, "", channels.Invalid("invalid_name", "name", "an app's name is 1-80 characters")
 	}
 	app := &App{Name: in.Name, SigningSecret: newSigningSecret(), BotEvents: []string{}}
-	bot, _, token, err := s.createWith(ctx, owner.ID, in.NewBot, func(tx *sqlite.Tx, botID, now int64) error {
+	bot, _, token, err := s.createWith(ctx, ownerID, in.NewBot, func(tx *sqlite.Tx, botID, now int64) error {
 		res, err := tx.Exec(`INSERT INTO apps (name, bot_user_id, signing_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
 			app.Name, botID, app.SigningSecret, now, now)
 		if err != nil {
@@ -179,6 +203,10 @@ func (s *Service) IssueAppToken(ctx context.Context, actor *channels.Actor, appI
 	if _, err := s.App(ctx, actor, appID); err != nil {
 		return nil, "", err
 	}
+	return s.issueAppToken(ctx, appID, name)
+}
+
+func (s *Service) issueAppToken(ctx context.Context, appID int64, name string) (*AppToken, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		name = "default"
@@ -235,4 +263,90 @@ func decodeEvents(raw string) ([]string, error) {
 		return nil, fmt.Errorf("decode bot events: %w", err)
 	}
 	return out, nil
+}
+
+// ListApps returns the apps whose bots the actor manages (an admin: all),
+// by id.
+func (s *Service) ListApps(ctx context.Context, actor *channels.Actor) ([]App, error) {
+	bots, err := s.List(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	mine := make(map[int64]bool, len(bots))
+	for _, b := range bots {
+		mine[b.ID] = true
+	}
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT id, bot_user_id FROM apps ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list apps: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id, botID int64
+		if err := rows.Scan(&id, &botID); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list apps: %w", err)
+		}
+		if mine[botID] {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list apps: %w", err)
+	}
+	out := make([]App, 0, len(ids))
+	for _, id := range ids {
+		a, err := s.app(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *a)
+	}
+	return out, nil
+}
+
+// AppTokens lists an app's app-level tokens, without their secrets.
+func (s *Service) AppTokens(ctx context.Context, actor *channels.Actor, appID int64) ([]AppToken, error) {
+	if _, err := s.App(ctx, actor, appID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT id, name, hint, created_at FROM app_tokens WHERE app_id = ? ORDER BY id`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("list the tokens of app %d: %w", appID, err)
+	}
+	defer rows.Close()
+	out := []AppToken{}
+	for rows.Next() {
+		t := AppToken{Scopes: "connections:write"}
+		if err := rows.Scan(&t.ID, &t.Name, &t.Hint, &t.CreatedAt); err != nil {
+			return nil, fmt.Errorf("list the tokens of app %d: %w", appID, err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAppToken deletes one of an app's app-level tokens.
+func (s *Service) RevokeAppToken(ctx context.Context, actor *channels.Actor, appID, tokenID int64) error {
+	if _, err := s.App(ctx, actor, appID); err != nil {
+		return err
+	}
+	var gone bool
+	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
+		res, err := tx.Exec(`DELETE FROM app_tokens WHERE id = ? AND app_id = ?`, tokenID, appID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		gone = n > 0
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("revoke token %d of app %d: %w", tokenID, appID, err)
+	}
+	if !gone {
+		return channels.NotFound("token")
+	}
+	return nil
 }

@@ -118,3 +118,23 @@ func TestApps_ManageAndSecrets(t *testing.T) {
 	_, err = e.bots.AppByToken(ctx, secret)
 	wantCode(t, err, "app_not_found")
 }
+
+// TestApps_CreateFor: the CLI's path makes an app for a person, with a first
+// app-level token; a bot cannot own one.
+func TestApps_CreateFor(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, Options{})
+	root := e.person("root")
+	bot, _ := e.bot(root, "ci")
+	app, botToken, appToken, err := e.bots.CreateAppFor(ctx, "root", NewApp{Name: "CLI", NewBot: NewBot{Username: "cli"}})
+	if err != nil || app.Bot.OwnerID != root.ID || !strings.HasPrefix(botToken, channels.PrefixBot) {
+		t.Fatalf("CreateAppFor = %+v, %q, %v", app, botToken, err)
+	}
+	if got, err := e.bots.AppByToken(ctx, appToken); err != nil || got.ID != app.ID {
+		t.Fatalf("its app token names %+v, %v", got, err)
+	}
+	_, _, _, err = e.bots.CreateAppFor(ctx, bot.Username, NewApp{Name: "x", NewBot: NewBot{Username: "x"}})
+	wantCode(t, err, "invalid_owner")
+	_, _, _, err = e.bots.CreateAppFor(ctx, "nobody", NewApp{Name: "x", NewBot: NewBot{Username: "y"}})
+	wantCode(t, err, "user_not_found")
+}

@@ -9,7 +9,7 @@ import (
 	"github.com/parley-chat/parley/channels"
 )
 
-// Routes registers the bot-account API on r (the /api/v1 group).
+// Routes registers the bot-account and apps API on r (the /api/v1 group).
 func (h *Handler) Routes(r gin.IRouter) {
 	a := r.Group("", h.core.RequireAuth)
 	a.POST("/bots", h.handle(h.createBot))
@@ -20,6 +20,7 @@ func (h *Handler) Routes(r gin.IRouter) {
 	a.GET("/bots/:id/tokens", h.handle(h.listTokens))
 	a.POST("/bots/:id/tokens", h.handle(h.createToken))
 	a.DELETE("/bots/:id/tokens/:token_id", h.handle(h.deleteToken))
+	h.appRoutes(a)
 }
 
 // Handler serves the bots package's HTTP API.

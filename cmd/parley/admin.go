@@ -19,7 +19,7 @@ import (
 )
 
 // The admin commands: parley migrate, config, user create, token create,
-// bot create and reindex. Each opens the data folder, does one thing and
+// bot create, app create and reindex. Each opens the data folder, does one thing and
 // closes it; none serves.
 
 func migrateCommand(ctx context.Context, args []string, stderr io.Writer) error {
@@ -129,19 +129,58 @@ func botCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 			return err
 		}
 	}
-	var list []string
-	for _, s := range strings.Split(scopes, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			list = append(list, s)
-		}
-	}
 	_, _, secret, err := a.bots.CreateFor(ctx, owner, bots.NewBot{Username: username, DisplayName: displayName,
-		IconEmoji: iconEmoji, Scopes: list})
+		IconEmoji: iconEmoji, Scopes: splitList(scopes)})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, secret)
 	return nil
+}
+
+func appCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var name, username, displayName, scopes, owner string
+	cfg, _, err := parseConfig("app create", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&name, "name", "", "the app's name")
+		fs.StringVar(&username, "username", "", "its bot's username")
+		fs.StringVar(&displayName, "display-name", "", "its bot's display name")
+		fs.StringVar(&scopes, "scopes", "", "comma-separated scopes of its bot token, e.g. chat:write,commands")
+		fs.StringVar(&owner, "owner", "", "the person who owns the app's bot (default: the first admin)")
+	})
+	if err != nil {
+		return err
+	}
+	if name == "" || username == "" {
+		return errors.New("app create: --name and --username are required")
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if owner == "" {
+		if owner, err = firstAdmin(ctx, a); err != nil {
+			return err
+		}
+	}
+	app, botToken, appToken, err := a.bots.CreateAppFor(ctx, owner, bots.NewApp{Name: name,
+		NewBot: bots.NewBot{Username: username, DisplayName: displayName, Scopes: splitList(scopes)}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "app_id=%s\nsigning_secret=%s\nbot_token=%s\napp_token=%s\n", app.SlackID, app.SigningSecret, botToken, appToken)
+	return nil
+}
+
+// splitList reads a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var list []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			list = append(list, item)
+		}
+	}
+	return list
 }
 
 // firstAdmin names the oldest active admin, the default owner of CLI-made bots.

@@ -173,6 +173,33 @@ func authzBot(r authzRoute, ok string) authzRoute {
 	return r
 }
 
+// authzApp is a route on an app owned by the owner (with an app-level
+// token), which only its bot's owner and admins reach.
+func authzApp(r authzRoute, ok string) authzRoute {
+	r.none = authzWants{ok, "404 app_not_found", "404 app_not_found", ok}
+	r.setup = func(w *authzWorld, f *authzFixture) {
+		ctx := context.Background()
+		owner, err := w.ts.app.svc.Authenticate(ctx, w.owner.Token)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		app, _, _, err := w.ts.app.bots.CreateAppFor(ctx, owner.Username, bots.NewApp{Name: "App", NewBot: bots.NewBot{Username: w.next("app")}})
+		if err != nil {
+			w.t.Fatalf("create app: %v", err)
+		}
+		tok, _, err := w.ts.app.bots.IssueAppToken(ctx, owner, app.ID, "socket")
+		if err != nil {
+			w.t.Fatalf("issue app token: %v", err)
+		}
+		f.botID, f.tokenID = app.ID, tok.ID // the app's id stands in the bot's place
+	}
+	return r
+}
+
+func appPath(suffix string) func(*authzWorld, *authzFixture) string {
+	return func(_ *authzWorld, f *authzFixture) string { return fmt.Sprintf("/api/v1/apps/%d%s", f.botID, suffix) }
+}
+
 func botPath(suffix string) func(*authzWorld, *authzFixture) string {
 	return func(_ *authzWorld, f *authzFixture) string { return fmt.Sprintf("/api/v1/bots/%d%s", f.botID, suffix) }
 }
@@ -281,6 +308,23 @@ func authzRoutes() []authzRoute {
 		authzBot(authzRoute{method: "DELETE", route: "/api/v1/bots/:id/tokens/:token_id",
 			path: func(_ *authzWorld, f *authzFixture) string {
 				return fmt.Sprintf("/api/v1/bots/%d/tokens/%d", f.botID, f.tokenID)
+			}}, "204"),
+
+		// Apps: as bots, whose owners own them.
+		{method: "POST", route: "/api/v1/apps", none: authzWants{wantAdminOnly, wantAdminOnly, wantAdminOnly, "201"},
+			path: fixedPath("/api/v1/apps"),
+			body: func(w *authzWorld, _ *authzFixture) any {
+				return map[string]any{"name": "App", "username": w.next("app"), "scopes": []string{"chat:write"}}
+			}},
+		{method: "GET", route: "/api/v1/apps", none: authzAll("200"), path: fixedPath("/api/v1/apps")},
+		authzApp(authzRoute{method: "GET", route: "/api/v1/apps/:id", path: appPath("")}, "200"),
+		authzApp(authzRoute{method: "POST", route: "/api/v1/apps/:id/rotate-secret", path: appPath("/rotate-secret")}, "200"),
+		authzApp(authzRoute{method: "GET", route: "/api/v1/apps/:id/tokens", path: appPath("/tokens")}, "200"),
+		authzApp(authzRoute{method: "POST", route: "/api/v1/apps/:id/tokens", path: appPath("/tokens"),
+			body: func(*authzWorld, *authzFixture) any { return map[string]any{"name": "socket"} }}, "201"),
+		authzApp(authzRoute{method: "DELETE", route: "/api/v1/apps/:id/tokens/:token_id",
+			path: func(_ *authzWorld, f *authzFixture) string {
+				return fmt.Sprintf("/api/v1/apps/%d/tokens/%d", f.botID, f.tokenID)
 			}}, "204"),
 
 		// Channels and membership.

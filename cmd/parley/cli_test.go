@@ -554,3 +554,41 @@ func TestCLI_AdminCommandsWhileServing(t *testing.T) {
 		t.Errorf("posted as %d, want carol", m.UserID)
 	}
 }
+
+// TestCLI_AppCreate: parley app create prints the app's id, signing secret,
+// bot token and app token, which then work against a server on the data.
+func TestCLI_AppCreate(t *testing.T) {
+	cliClearEnv(t)
+	dir := t.TempDir()
+	if res := cliExec(t, "password-ada\n", "user", "create", "--username", "ada", "--admin", "--data-dir", dir, "--bcrypt-cost", "4"); res.err != nil {
+		t.Fatalf("user create: %v", res.err)
+	}
+	if res := cliExec(t, "", "app", "create", "--data-dir", dir, "--name", "Deployer"); res.err == nil ||
+		!strings.Contains(res.err.Error(), "--name and --username are required") {
+		t.Fatalf("without a username: %v", res.err)
+	}
+	res := cliExec(t, "", "app", "create", "--data-dir", dir, "--name", "Deployer", "--username", "deployer", "--scopes", "chat:write,commands")
+	if res.err != nil {
+		t.Fatalf("app create: %v\n%s", res.err, res.stderr)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		got[k] = v
+	}
+	if !strings.HasPrefix(got["app_id"], "A") || len(got["signing_secret"]) != 32 ||
+		!strings.HasPrefix(got["bot_token"], channels.PrefixBot) || !strings.HasPrefix(got["app_token"], "xapp-1-"+got["app_id"]+"-") {
+		t.Fatalf("printed %q", res.stdout)
+	}
+	ts := newTestServer(t, func(c *Config) { c.DataDir = dir })
+	bot := &client{ts: ts, Token: got["bot_token"], Header: http.Header{}}
+	var me channels.User
+	bot.mustJSON(http.StatusOK, "GET", "/api/v1/users/me", nil, &me)
+	if me.Username != "deployer" || me.Kind != channels.KindBot {
+		t.Errorf("the bot token acts as %+v", me)
+	}
+	app, err := ts.app.bots.AppByToken(t.Context(), got["app_token"])
+	if err != nil || app.SlackID != got["app_id"] || app.SigningSecret != got["signing_secret"] || app.Bot.OwnerID == 0 {
+		t.Errorf("the app token names %+v, %v", app, err)
+	}
+}

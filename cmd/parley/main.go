@@ -28,6 +28,8 @@ Usage:
   parley token create --user NAME [--name NAME] [flags] print a new personal access token
   parley bot create --username NAME --scopes S1,S2 [--display-name D] [--owner NAME] [flags]
                                                         create a bot and print its token
+  parley app create --name N --username NAME --scopes S1,S2 [--owner NAME] [flags]
+                                                        create an app; print its signing secret and tokens
 
 Every flag has a PARLEY_* environment twin; run "parley serve -h" for the list.
 `
@@ -48,7 +50,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return fmt.Errorf("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "user" || cmd == "token" || cmd == "bot") && len(rest) > 0 && rest[0] == "create" {
+	if (cmd == "user" || cmd == "token" || cmd == "bot" || cmd == "app") && len(rest) > 0 && rest[0] == "create" {
 		cmd, rest = cmd+" create", rest[1:]
 	}
 	switch cmd {
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return tokenCreateCommand(ctx, rest, stdout, stderr)
 	case "bot create":
 		return botCreateCommand(ctx, rest, stdout, stderr)
+	case "app create":
+		return appCreateCommand(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
