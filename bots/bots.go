@@ -11,6 +11,7 @@ import (
 
 	"github.com/parley-chat/parley/channels"
 	"github.com/parley-chat/parley/channels/sqlite"
+	"github.com/parley-chat/parley/webhooks"
 )
 
 //go:embed migrations/*.sql
@@ -27,6 +28,9 @@ func Migrations() fs.FS {
 type Options struct {
 	// UsersCanCreateBots lets any user create bots, not only admins.
 	UsersCanCreateBots bool
+	// Sender checks an app's URLs (the SSRF guard, url_verification
+	// signed with the app's secret); without one, apps take no URLs.
+	Sender *webhooks.Sender
 }
 
 // Service manages bot accounts on top of the core's users and tokens.

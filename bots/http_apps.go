@@ -14,6 +14,7 @@ func (h *Handler) appRoutes(a gin.IRouter) {
 	a.POST("/apps", h.handle(h.createApp))
 	a.GET("/apps", h.handle(h.listApps))
 	a.GET("/apps/:id", h.handle(h.getApp))
+	a.PATCH("/apps/:id", h.handle(h.updateApp))
 	a.POST("/apps/:id/rotate-secret", h.handle(h.rotateAppSecret))
 	a.GET("/apps/:id/tokens", h.handle(h.listAppTokens))
 	a.POST("/apps/:id/tokens", h.handle(h.createAppToken))
@@ -55,6 +56,23 @@ func (h *Handler) getApp(c *gin.Context) error {
 		return err
 	}
 	app, err := h.bots.App(c.Request.Context(), channels.ActorFrom(c), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, app)
+	return nil
+}
+
+func (h *Handler) updateApp(c *gin.Context) error {
+	id, err := channels.PathID(c, "id", "app")
+	if err != nil {
+		return err
+	}
+	var p AppPatch
+	if err := h.core.DecodeJSON(c, &p); err != nil {
+		return err
+	}
+	app, err := h.bots.UpdateApp(c.Request.Context(), channels.ActorFrom(c), id, p)
 	if err != nil {
 		return err
 	}

@@ -28,9 +28,18 @@ func (o *Outgoing) checkDestination(ctx context.Context, s *Subscription) error 
 // that the receiver must answer 2xx with the challenge (as plain text, JSON
 // {"challenge"} or the form challenge=).
 func (o *Outgoing) verifyURL(ctx context.Context, s *Subscription) error {
+	return VerifyURL(ctx, o.sender, s.URL, s.Token, s.secret)
+}
+
+// VerifyURL runs Slack's url_verification handshake against an events URL
+// (an outgoing subscription's, an app's): a request signed with secret
+// that the receiver must answer 2xx with the challenge. A URL that fails,
+// or whose address the SSRF guard refuses, is a 400
+// url_verification_failed.
+func VerifyURL(ctx context.Context, sender *Sender, rawURL, token, secret string) error {
 	challenge := channels.NewSecret("")
-	body, _ := json.Marshal(map[string]string{"token": s.Token, "challenge": challenge, "type": "url_verification"})
-	res := o.sender.Send(ctx, Request{URL: s.URL, Body: body, ContentType: "application/json", Secret: s.secret,
+	body, _ := json.Marshal(map[string]string{"token": token, "challenge": challenge, "type": "url_verification"})
+	res := sender.Send(ctx, Request{URL: rawURL, Body: body, ContentType: "application/json", Secret: secret,
 		DeliveryID: "verify-" + challenge[:16]})
 	if !res.OK() {
 		return channels.Invalid("url_verification_failed", "url", "the URL did not answer the url_verification challenge: %s", res.Error())

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/parley-chat/parley/bots"
 	"github.com/parley-chat/parley/channels"
+	"github.com/slack-go/slack"
 )
 
 // TestAPI_Apps drives the apps API end to end: an app is created with its
@@ -17,7 +22,7 @@ import (
 // the secret, rotation keeps the old one for the grace period, and
 // app-level tokens are shown once, listed without secrets and revoked.
 func TestAPI_Apps(t *testing.T) {
-	ts := newTestServer(t)
+	ts := newTestServer(t, func(c *Config) { c.WebhookAllowHosts = "127.0.0.1" }) // the app's URL is on loopback
 	admin := ts.signup("admin")
 	ana := ts.signup("ana")
 
@@ -65,6 +70,36 @@ func TestAPI_Apps(t *testing.T) {
 	}
 	wantError(t, admin.do("POST", fmt.Sprintf("/api/v1/apps/%d/rotate-secret", app.ID), map[string]any{"grace_seconds": -1}),
 		http.StatusBadRequest, "invalid_grace_seconds")
+
+	// Setting the events URL verifies it the way Bolt checks requests:
+	// signed with the app's (current) signing secret.
+	var verified atomic.Int32
+	bolt := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		v, err := slack.NewSecretsVerifier(r.Header, rotated.SigningSecret)
+		if err == nil {
+			_, _ = v.Write(body)
+			err = v.Ensure()
+		}
+		if err != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		verified.Add(1)
+		var in struct{ Challenge string }
+		_ = json.Unmarshal(body, &in)
+		fmt.Fprint(w, in.Challenge)
+	}))
+	defer bolt.Close()
+	var updated bots.App
+	admin.mustJSON(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/apps/%d", app.ID),
+		map[string]any{"events_url": bolt.URL + "/slack/events", "bot_events": []string{"app_mention", "message.im"}}, &updated)
+	if updated.EventsURL != bolt.URL+"/slack/events" || len(updated.BotEvents) != 2 || verified.Load() != 1 {
+		t.Fatalf("updated %+v, %d verified", updated, verified.Load())
+	}
+	wantError(t, admin.do("PATCH", fmt.Sprintf("/api/v1/apps/%d", app.ID), map[string]any{"bot_events": []string{"nope"}}),
+		http.StatusBadRequest, "invalid_event")
+	wantError(t, ana.do("PATCH", fmt.Sprintf("/api/v1/apps/%d", app.ID), map[string]any{"name": "mine"}), http.StatusNotFound, "app_not_found")
 
 	var tok struct {
 		Token string        `json:"token"`

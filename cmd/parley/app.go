@@ -35,6 +35,10 @@ type app struct {
 	indexer *search.Indexer
 	search  *search.Service
 
+	// sender sends every outbound request (SSRF guard, signing): app URL
+	// checks, outgoing webhooks, slash commands.
+	sender *webhooks.Sender
+
 	// Set by Start, which knows the public URL.
 	publicURL string
 	hub       *realtime.Hub
@@ -74,7 +78,12 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 
 		KeepBotsOfDeactivated: cfg.KeepBotsOfDeactivated,
 	})
-	b := bots.New(svc, bots.Options{UsersCanCreateBots: cfg.UsersCanCreateBots})
+	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(cfg.WebhookAllowHosts)})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	b := bots.New(svc, bots.Options{UsersCanCreateBots: cfg.UsersCanCreateBots, Sender: sender})
 	incoming := webhooks.NewIncomingService(svc, webhooks.IncomingOptions{
 		Limiter: channels.NewRateLimiter(cfg.IncomingWebhookRate, cfg.IncomingWebhookBurst),
 	})
@@ -92,7 +101,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error)
 		return nil, err
 	}
 	indexer := search.NewIndexer(svc, index, searchDB, logger)
-	a := &app{cfg: cfg, log: logger, db: db, searchDB: searchDB, svc: svc, bots: b, incoming: incoming,
+	a := &app{cfg: cfg, log: logger, db: db, searchDB: searchDB, sender: sender, svc: svc, bots: b, incoming: incoming,
 		indexer: indexer, search: search.NewService(svc, indexer)}
 	svc.SetHooks(a.hooks())
 	return a, nil
@@ -128,12 +137,7 @@ func (a *app) Start(ctx context.Context, publicURL string) error {
 	a.hub = hub
 	a.svc.SetHooks(a.hooks())
 	a.metrics.watchHub(hub)
-	// One sender (SSRF guard, signing) for outgoing webhooks and commands.
-	sender, err := webhooks.NewSender(webhooks.SenderOptions{Allow: webhooks.ParseAllowlist(a.cfg.WebhookAllowHosts)})
-	if err != nil {
-		return err
-	}
-	if err := startOutgoing(ctx, a, sender); err != nil {
+	if err := startOutgoing(ctx, a, a.sender); err != nil {
 		return err
 	}
 	if err := a.indexer.Start(ctx); err != nil {
@@ -141,7 +145,7 @@ func (a *app) Start(ctx context.Context, publicURL string) error {
 	}
 	a.metrics.watchSearch(a.indexer)
 	a.commands = bots.NewCommands(a.svc, a.bots, hub, a.log, bots.CommandsOptions{PublicURL: publicURL, Timeout: a.cfg.CommandTimeout,
-		Sender: sender, Search: searchMessages(a.search)})
+		Sender: a.sender, Search: searchMessages(a.search)})
 	return a.commands.Start(ctx)
 }
 

@@ -318,6 +318,8 @@ func authzRoutes() []authzRoute {
 			}},
 		{method: "GET", route: "/api/v1/apps", none: authzAll("200"), path: fixedPath("/api/v1/apps")},
 		authzApp(authzRoute{method: "GET", route: "/api/v1/apps/:id", path: appPath("")}, "200"),
+		authzApp(authzRoute{method: "PATCH", route: "/api/v1/apps/:id", path: appPath(""),
+			body: func(*authzWorld, *authzFixture) any { return map[string]any{"name": "Renamed", "socket_mode": true} }}, "200"),
 		authzApp(authzRoute{method: "POST", route: "/api/v1/apps/:id/rotate-secret", path: appPath("/rotate-secret")}, "200"),
 		authzApp(authzRoute{method: "GET", route: "/api/v1/apps/:id/tokens", path: appPath("/tokens")}, "200"),
 		authzApp(authzRoute{method: "POST", route: "/api/v1/apps/:id/tokens", path: appPath("/tokens"),
