@@ -350,3 +350,17 @@ func (s *Service) RevokeAppToken(ctx context.Context, actor *channels.Actor, app
 	}
 	return nil
 }
+
+// appIDOf is the Slack ID of the app a bot belongs to, "" for a bot made
+// without one.
+func appIDOf(ctx context.Context, db *sqlite.DB, botID int64) (string, error) {
+	var id int64
+	err := db.ReadRow(ctx, `SELECT id FROM apps WHERE bot_user_id = ?`, botID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up the app of bot %d: %w", botID, err)
+	}
+	return AppSlackID(id), nil
+}

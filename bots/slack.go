@@ -412,6 +412,13 @@ func authTest(c *slackCall) (gin.H, error) {
 	}
 	if c.actor.Kind == channels.KindBot {
 		out["bot_id"] = slackwire.BotID(c.actor.ID)
+		appID, err := appIDOf(c.ctx, c.api.svc.DB(), c.actor.ID)
+		if err != nil {
+			return nil, err
+		}
+		if appID != "" {
+			out["app_id"] = appID
+		}
 	}
 	return out, nil
 }

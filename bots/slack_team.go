@@ -51,8 +51,12 @@ func botsInfo(c *slackCall) (gin.H, error) {
 	if name == "" {
 		name = b.Username
 	}
+	appID, err := appIDOf(c.ctx, c.api.svc.DB(), b.ID)
+	if err != nil {
+		return nil, err
+	}
 	return gin.H{"bot": gin.H{"id": slackwire.BotID(b.ID), "deleted": b.Deactivated, "name": name,
-		"updated": b.UpdatedAt / 1000, "app_id": "", "user_id": slackwire.UserID(b.ID), "icons": icons}}, nil
+		"updated": b.UpdatedAt / 1000, "app_id": appID, "user_id": slackwire.UserID(b.ID), "icons": icons}}, nil
 }
 
 // users.conversations: the conversations the caller is a member of, of the

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/parley-chat/parley/bots"
 	"github.com/slack-go/slack"
 )
 
@@ -40,4 +41,46 @@ func TestSlackAPI_TeamBotsConversations(t *testing.T) {
 	}
 	_, _, err = api.PostMessage(sid("C", elsewhere.ID), slack.MsgOptionText("hi", false))
 	slackErr(t, err, "not_in_channel")
+}
+
+// TestSlackAPI_AppBotIdentity: an app's bot token says which app it is in
+// auth.test and bots.info, as Slack's does; a plain bot's says none.
+func TestSlackAPI_AppBotIdentity(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.signup("admin")
+	var created struct {
+		App      bots.App `json:"app"`
+		BotToken string   `json:"bot_token"`
+	}
+	admin.mustJSON(http.StatusCreated, "POST", "/api/v1/apps",
+		map[string]any{"name": "Bolt", "username": "bolt", "scopes": []string{"users:read"}}, &created)
+	auth, err := ts.slackAPI(created.BotToken).AuthTest()
+	must(t, err)
+	if auth.BotID != sid("B", created.App.Bot.ID) || auth.UserID != sid("U", created.App.Bot.ID) {
+		t.Errorf("auth.test = %+v", auth)
+	}
+	raw := slackRaw(t, mustRequest(t, ts.URL+"/api/slack/auth.test", created.BotToken))
+	if raw["app_id"] != created.App.SlackID {
+		t.Errorf("auth.test app_id = %v, want %s", raw["app_id"], created.App.SlackID)
+	}
+	info, err := ts.slackAPI(created.BotToken).GetBotInfo(slack.GetBotInfoParameters{Bot: sid("B", created.App.Bot.ID)})
+	must(t, err)
+	if info.AppID != created.App.SlackID {
+		t.Errorf("bots.info app_id = %q, want %s", info.AppID, created.App.SlackID)
+	}
+	plain, _ := admin.createBot("plain", "users:read")
+	if raw := slackRaw(t, mustRequest(t, ts.URL+"/api/slack/auth.test", plain.Token)); raw["app_id"] != nil {
+		t.Errorf("a plain bot's auth.test names app %v", raw["app_id"])
+	}
+}
+
+// mustRequest is a POST to a Web API method with a bearer token.
+func mustRequest(t *testing.T, url, token string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return req
 }
