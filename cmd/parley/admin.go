@@ -119,16 +119,11 @@ func botCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if username == "" {
 		return errors.New("bot create: --username is required")
 	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	a, owner, err := openForOwner(ctx, cfg, stderr, owner)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if owner == "" {
-		if owner, err = firstAdmin(ctx, a); err != nil {
-			return err
-		}
-	}
 	_, _, secret, err := a.bots.CreateFor(ctx, owner, bots.NewBot{Username: username, DisplayName: displayName,
 		IconEmoji: iconEmoji, Scopes: splitList(scopes)})
 	if err != nil {
@@ -138,6 +133,8 @@ func botCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	return nil
 }
 
+// appCreateCommand creates an app whose bot a person owns (the first admin
+// unless --owner names one) and prints its id, signing secret and tokens.
 func appCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var name, username, displayName, scopes, owner string
 	cfg, _, err := parseConfig("app create", args, stderr, func(fs *flag.FlagSet) {
@@ -153,16 +150,11 @@ func appCreateCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if name == "" || username == "" {
 		return errors.New("app create: --name and --username are required")
 	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	a, owner, err := openForOwner(ctx, cfg, stderr, owner)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if owner == "" {
-		if owner, err = firstAdmin(ctx, a); err != nil {
-			return err
-		}
-	}
 	app, botToken, appToken, err := a.bots.CreateAppFor(ctx, owner, bots.NewApp{Name: name,
 		NewBot: bots.NewBot{Username: username, DisplayName: displayName, Scopes: splitList(scopes)}})
 	if err != nil {
@@ -181,6 +173,22 @@ func splitList(s string) []string {
 		}
 	}
 	return list
+}
+
+// openForOwner opens the data folder for a command that makes something a
+// person owns: owner, or the first admin when it is empty.
+func openForOwner(ctx context.Context, cfg Config, stderr io.Writer, owner string) (*app, string, error) {
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return nil, "", err
+	}
+	if owner == "" {
+		if owner, err = firstAdmin(ctx, a); err != nil {
+			a.Close()
+			return nil, "", err
+		}
+	}
+	return a, owner, nil
 }
 
 // firstAdmin names the oldest active admin, the default owner of CLI-made bots.
