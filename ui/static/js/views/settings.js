@@ -1,11 +1,12 @@
 // Settings screen: profile, personal access tokens and, for admins and bot
-// owners, bots, incoming and outgoing webhooks and slash commands.
+// owners, bots, apps, incoming and outgoing webhooks and slash commands.
 // Everything from the server is put into the page with textContent only.
 
 import { el } from './el.js';
 import { friendlyMessage } from '../api.js';
 import { button, confirmed, field, formError, input, secretBox, section, select, tokenTable } from './settings_ui.js';
 import { renderBots } from './settings_bots.js';
+import { renderApps } from './settings_apps.js';
 import { renderIncoming } from './settings_incoming.js';
 import { renderOutgoing } from './settings_outgoing.js';
 import { renderCommands } from './settings_commands.js';
@@ -14,6 +15,7 @@ const TABS = [
   { id: 'profile', label: 'Profile', render: renderProfile },
   { id: 'tokens', label: 'Tokens', render: renderTokens },
   { id: 'bots', label: 'Bots', render: renderBots, integration: true },
+  { id: 'apps', label: 'Apps', render: renderApps, integration: true },
   { id: 'incoming', label: 'Incoming webhooks', render: renderIncoming, integration: true },
   { id: 'outgoing', label: 'Outgoing webhooks', render: renderOutgoing, integration: true },
   { id: 'commands', label: 'Slash commands', render: renderCommands, integration: true },

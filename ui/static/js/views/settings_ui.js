@@ -17,6 +17,13 @@ export const BOT_SCOPES = [
   'commands', 'search:read', 'team:read',
 ];
 
+// The bot events an app may subscribe to (Slack's names).
+export const APP_BOT_EVENTS = [
+  'app_mention', 'message.channels', 'message.groups', 'message.im', 'message.mpim',
+  'reaction_added', 'reaction_removed', 'member_joined_channel', 'member_left_channel',
+  'channel_created', 'channel_rename', 'channel_archive', 'channel_unarchive', 'user_change', 'team_join',
+];
+
 export const EVENT_TYPES = [
   'message.created', 'message.updated', 'message.deleted',
   'reaction.added', 'reaction.removed',
