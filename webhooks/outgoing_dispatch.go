@@ -208,7 +208,7 @@ func (o *Outgoing) lookupsFor(events []channels.Event) *lookups {
 		o.look = &lookups{o: o, users: map[int64]*channels.User{}, chans: map[[2]int64]*channels.Channel{}}
 		o.lookAt = time.Now()
 	}
-	o.look.msgs = map[int64]decodedMessage{}
+	o.look.msgs, o.look.roots = map[int64]decodedMessage{}, map[int64]string{}
 	return o.look
 }
 
@@ -219,6 +219,7 @@ type lookups struct {
 	users map[int64]*channels.User
 	chans map[[2]int64]*channels.Channel
 	msgs  map[int64]decodedMessage // by event seq: decoded once for every subscription
+	roots map[int64]string         // thread root id -> its ts, for the batch
 }
 
 // decodedMessage is a message event's message, and whether an
@@ -260,6 +261,26 @@ func (l *lookups) apply(e channels.Event) {
 			delete(l.chans, key) // seen again as this user is now
 		}
 	}
+}
+
+// rootTS is the ts of the thread root a reply is under, as the viewer
+// (the subscription's creator, who may read the channel) sees it; "" for a
+// message that is not a reply, or a root no longer readable.
+func (l *lookups) rootTS(ctx context.Context, viewerID int64, m *channels.Message) string {
+	if m == nil || m.ThreadID == nil {
+		return ""
+	}
+	if ts, ok := l.roots[*m.ThreadID]; ok {
+		return ts
+	}
+	ts := ""
+	if u := l.user(ctx, viewerID); u != nil {
+		if root, err := l.o.svc.Message(ctx, &channels.Actor{User: *u}, *m.ThreadID); err == nil {
+			ts = slackwire.MessageTS(root)
+		}
+	}
+	l.roots[*m.ThreadID] = ts
+	return ts
 }
 
 func (l *lookups) user(ctx context.Context, id int64) *channels.User {
@@ -353,7 +374,7 @@ func (o *Outgoing) match(ctx context.Context, look *lookups, s *Subscription, e 
 	if s.Format == FormatSlack {
 		d.body, err = slackBody(s, ch, actor, msg, trigger)
 	} else {
-		d.body, err = eventBody(s, d.eventID, ch, actor, msg, e)
+		d.body, err = eventBody(s, d.eventID, ch, actor, msg, look.rootTS(ctx, s.CreatorID, msg), e)
 	}
 	if err != nil {
 		o.log.Error("outgoing webhooks: build payload", "webhook_id", s.ID, "seq", e.Seq, "err", err)
@@ -461,15 +482,19 @@ type innerEvent struct {
 	Subtype     string         `json:"subtype,omitempty"`
 	Text        *string        `json:"text,omitempty"`
 	ThreadID    *int64         `json:"thread_id,omitempty"`
+	ThreadTS    string         `json:"thread_ts,omitempty"`
 	TS          string         `json:"ts,omitempty"`
 	Type        string         `json:"type"`
 	User        string         `json:"user,omitempty"`
 }
 
-// eventBody is the Events API envelope around the event.
-func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *channels.User, m *channels.Message, e channels.Event) ([]byte, error) {
+// eventBody is the Events API envelope around the event. A new message is
+// Slack's message event: its event_ts is its ts, and a reply carries its
+// root's ts as thread_ts (rootTS).
+func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *channels.User, m *channels.Message, rootTS string,
+	e channels.Event) ([]byte, error) {
 	inner := innerEvent{Type: e.Type, Channel: slackwire.ChannelID(ch), ChannelType: slackwire.ChannelType(ch),
-		EventTS: fmt.Sprintf("%d.%06d", e.CreatedAt/1000, e.CreatedAt%1000*1000), Parley: e}
+		EventTS: slackwire.MillisTS(e.CreatedAt), Parley: e}
 	if actor != nil {
 		inner.User = slackUserID(actor)
 	}
@@ -477,10 +502,11 @@ func eventBody(s *Subscription, eventID string, ch *channels.Channel, actor *cha
 		inner.Type = "message"
 		inner.Text = &m.Text
 		inner.TS = slackwire.MessageTS(m)
-		inner.ThreadID = m.ThreadID
+		inner.EventTS = inner.TS
+		inner.ThreadID, inner.ThreadTS = m.ThreadID, rootTS
 		if actor != nil && actor.Kind == channels.KindBot {
 			inner.Subtype = "bot_message"
-			inner.BotID = "B" + strconv.FormatInt(actor.ID, 10)
+			inner.BotID = slackwire.BotID(actor.ID)
 		}
 	}
 	return json.Marshal(eventEnvelope{Token: s.Token, TeamID: slackwire.TeamID, Type: "event_callback",
