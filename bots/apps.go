@@ -21,6 +21,10 @@ import (
 // Hubot's adapter tell an app token by this prefix.
 const prefixAppToken = "xapp-"
 
+// appTokenScope is the one scope app-level tokens carry: opening Socket
+// Mode connections.
+const appTokenScope = "connections:write"
+
 // App is a Slack-style app: a bot with one signing secret, where its events
 // and interactions go, and its Socket Mode switch. Its owner is its bot's.
 type App struct {
@@ -114,31 +118,35 @@ func newSigningSecret() string {
 	return hex.EncodeToString(b[:])
 }
 
-const appColumns = `id, name, bot_user_id, signing_secret, old_secret, old_secret_until, events_url, bot_events,
-	interactivity_url, socket_mode, created_at, updated_at`
+const appColumns = `a.id, a.name, a.bot_user_id, a.signing_secret, a.old_secret, a.old_secret_until, a.events_url,
+	a.bot_events, a.interactivity_url, a.socket_mode, a.created_at, a.updated_at`
+
+// scanApp reads appColumns (then more) into a, returning its bot's id.
+func scanApp(row interface{ Scan(...any) error }, a *App, more ...any) (botID int64, err error) {
+	var events string
+	err = row.Scan(append([]any{&a.ID, &a.Name, &botID, &a.SigningSecret, &a.oldSecret, &a.oldSecretUntil, &a.EventsURL,
+		&events, &a.InteractivityURL, &a.SocketMode, &a.CreatedAt, &a.UpdatedAt}, more...)...)
+	if err != nil {
+		return 0, err
+	}
+	a.SlackID = AppSlackID(a.ID)
+	a.BotEvents, err = decodeEvents(events)
+	return botID, err
+}
 
 // app loads an app by id, without checking who asks.
 func (s *Service) app(ctx context.Context, id int64) (*App, error) {
-	var (
-		a      App
-		botID  int64
-		events string
-	)
-	err := s.db.ReadRow(ctx, `SELECT `+appColumns+` FROM apps WHERE id = ?`, id).Scan(&a.ID, &a.Name, &botID, &a.SigningSecret,
-		&a.oldSecret, &a.oldSecretUntil, &a.EventsURL, &events, &a.InteractivityURL, &a.SocketMode, &a.CreatedAt, &a.UpdatedAt)
+	var a App
+	botID, err := scanApp(s.db.ReadRow(ctx, `SELECT `+appColumns+` FROM apps a WHERE a.id = ?`, id), &a)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, channels.NotFound("app")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load app %d: %w", id, err)
 	}
-	if a.BotEvents, err = decodeEvents(events); err != nil {
-		return nil, fmt.Errorf("load app %d: %w", id, err)
-	}
 	if a.Bot, err = s.Bot(ctx, botID); err != nil {
 		return nil, fmt.Errorf("load app %d: %w", id, err)
 	}
-	a.SlackID = AppSlackID(a.ID)
 	return &a, nil
 }
 
@@ -148,7 +156,7 @@ func (s *Service) App(ctx context.Context, actor *channels.Actor, id int64) (*Ap
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.manageable(ctx, actor, a.Bot.ID); err != nil {
+	if err := mayManage(actor, a.Bot); err != nil {
 		if errors.Is(err, channels.ErrNotFound) {
 			return nil, channels.NotFound("app")
 		}
@@ -215,7 +223,7 @@ func (s *Service) issueAppToken(ctx context.Context, appID int64, name string) (
 		return nil, "", channels.Invalid("invalid_name", "name", "a token's name is at most 80 characters")
 	}
 	secret := prefixAppToken + "1-" + AppSlackID(appID) + "-" + strings.TrimPrefix(channels.NewSecret("x"), "x")
-	t := &AppToken{Name: name, Hint: secret[:len(prefixAppToken)+2] + "…" + secret[len(secret)-4:], Scopes: "connections:write",
+	t := &AppToken{Name: name, Hint: secret[:len(prefixAppToken)+2] + "…" + secret[len(secret)-4:], Scopes: appTokenScope,
 		CreatedAt: time.Now().UnixMilli()}
 	err := s.db.Write(ctx, func(tx *sqlite.Tx) error {
 		res, err := tx.Exec(`INSERT INTO app_tokens (app_id, name, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -268,40 +276,43 @@ func decodeEvents(raw string) ([]string, error) {
 // ListApps returns the apps whose bots the actor manages (an admin: all),
 // by id.
 func (s *Service) ListApps(ctx context.Context, actor *channels.Actor) ([]App, error) {
-	bots, err := s.List(ctx, actor)
-	if err != nil {
-		return nil, err
+	if actor.Scopes != nil {
+		return nil, errBotsCannotManage
 	}
-	mine := make(map[int64]bool, len(bots))
-	for _, b := range bots {
-		mine[b.ID] = true
-	}
-	rows, err := s.db.Reader.QueryContext(ctx, `SELECT id, bot_user_id FROM apps ORDER BY id`)
+	rows, err := s.db.Reader.QueryContext(ctx, `SELECT `+appColumns+`, b.owner_id, b.created_at FROM apps a
+		JOIN bots b ON b.user_id = a.bot_user_id WHERE b.owner_id = ? OR ? ORDER BY a.id`, actor.ID, actor.IsAdmin)
 	if err != nil {
 		return nil, fmt.Errorf("list apps: %w", err)
 	}
-	var ids []int64
+	defer rows.Close()
+	var (
+		apps []App
+		bots []botRow
+	)
 	for rows.Next() {
-		var id, botID int64
-		if err := rows.Scan(&id, &botID); err != nil {
-			rows.Close()
+		var a App
+		var r botRow
+		if r.id, err = scanApp(rows, &a, &r.ownerID, &r.createdAt); err != nil {
 			return nil, fmt.Errorf("list apps: %w", err)
 		}
-		if mine[botID] {
-			ids = append(ids, id)
-		}
+		apps, bots = append(apps, a), append(bots, r)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list apps: %w", err)
 	}
-	out := make([]App, 0, len(ids))
-	for _, id := range ids {
-		a, err := s.app(ctx, id)
-		if err != nil {
-			return nil, err
+	withBots, err := s.withAccounts(ctx, bots)
+	if err != nil {
+		return nil, fmt.Errorf("list apps: %w", err)
+	}
+	byID := make(map[int64]*Bot, len(withBots))
+	for i := range withBots {
+		byID[withBots[i].ID] = &withBots[i]
+	}
+	out := make([]App, 0, len(apps))
+	for i, a := range apps {
+		if a.Bot = byID[bots[i].id]; a.Bot != nil {
+			out = append(out, a)
 		}
-		out = append(out, *a)
 	}
 	return out, nil
 }
@@ -318,7 +329,7 @@ func (s *Service) AppTokens(ctx context.Context, actor *channels.Actor, appID in
 	defer rows.Close()
 	out := []AppToken{}
 	for rows.Next() {
-		t := AppToken{Scopes: "connections:write"}
+		t := AppToken{Scopes: appTokenScope}
 		if err := rows.Scan(&t.ID, &t.Name, &t.Hint, &t.CreatedAt); err != nil {
 			return nil, fmt.Errorf("list the tokens of app %d: %w", appID, err)
 		}

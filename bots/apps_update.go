@@ -3,6 +3,7 @@ package bots
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,7 +98,8 @@ func (s *Service) checkAppURL(ctx context.Context, field, raw, secret string, ve
 		return raw, nil
 	}
 	if err := webhooks.VerifyURL(ctx, s.opts.Sender, raw, "", secret); err != nil {
-		if ie, ok := err.(*channels.InputError); ok {
+		var ie *channels.InputError
+		if errors.As(err, &ie) {
 			ie.Field = field
 		}
 		return "", err

@@ -201,16 +201,30 @@ func (s *Service) Bot(ctx context.Context, id int64) (*Bot, error) {
 // Anyone else gets 404, as if it did not exist.
 func (s *Service) manageable(ctx context.Context, actor *channels.Actor, id int64) (*Bot, error) {
 	if actor.Scopes != nil {
-		return nil, channels.Forbidden("bots_cannot_manage_bots", "bot tokens cannot manage bots")
+		return nil, errBotsCannotManage
 	}
 	b, err := s.Bot(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if b.OwnerID != actor.ID && !actor.IsAdmin {
-		return nil, channels.NotFound("bot")
+	if err := mayManage(actor, b); err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+var errBotsCannotManage = channels.Forbidden("bots_cannot_manage_bots", "bot tokens cannot manage bots")
+
+// mayManage is the rule of who manages a bot (and its app): its owner and
+// admins; a bot token never (403); anyone else is told it does not exist.
+func mayManage(actor *channels.Actor, b *Bot) error {
+	if actor.Scopes != nil {
+		return errBotsCannotManage
+	}
+	if b.OwnerID != actor.ID && !actor.IsAdmin {
+		return channels.NotFound("bot")
+	}
+	return nil
 }
 
 // Get returns a bot its owner or an admin asks for.
@@ -221,7 +235,7 @@ func (s *Service) Get(ctx context.Context, actor *channels.Actor, id int64) (*Bo
 // List returns the bots the actor manages (an admin: all of them), by id.
 func (s *Service) List(ctx context.Context, actor *channels.Actor) ([]Bot, error) {
 	if actor.Scopes != nil {
-		return nil, channels.Forbidden("bots_cannot_manage_bots", "bot tokens cannot manage bots")
+		return nil, errBotsCannotManage
 	}
 	rows, err := s.db.Reader.QueryContext(ctx, `SELECT user_id, owner_id, created_at FROM bots
 		WHERE owner_id = ? OR ? ORDER BY user_id`, actor.ID, actor.IsAdmin)

@@ -141,19 +141,9 @@ func chatPostMessage(c *slackCall) (gin.H, error) {
 	c.overrides(&in)
 	m, _, err := c.api.svc.PostMessage(c.ctx, c.actor, chID, in)
 	if err != nil {
-		return nil, notInChannel(err)
+		return nil, err
 	}
 	return gin.H{"channel": chSID, "ts": slackwire.MessageTS(m), "message": c.shapeMessage(m, "")}, nil
-}
-
-// notInChannel is how Slack answers a bot with chat:write but not
-// chat:write.public posting where it is not a member: not_in_channel (the
-// core names the scope that would allow it).
-func notInChannel(err error) error {
-	if e := toSlack(err); e.code == "missing_scope" && e.needed == channels.ScopeChatWritePublic {
-		return slackFail("not_in_channel")
-	}
-	return err
 }
 
 // postTarget resolves chat.postMessage's channel to its id and Slack ID.

@@ -1,6 +1,8 @@
 package bots
 
 import (
+	"cmp"
+	"maps"
 	"slices"
 	"strings"
 
@@ -59,7 +61,21 @@ func (c *slackCall) conversationKinds() (map[string]bool, error) {
 	return kinds, nil
 }
 
-func conversationsList(c *slackCall) (gin.H, error) {
+// conversationQuery is what conversations.list and users.conversations
+// are asked: the kinds (types), a page after a cursor, and whether
+// archived conversations count.
+type conversationQuery struct {
+	kinds           map[string]bool
+	limit           int
+	after           int64
+	excludeArchived bool
+}
+
+func (q *conversationQuery) keep(ch *channels.Channel) bool {
+	return ch.ID > q.after && q.kinds[ch.Kind] && !(q.excludeArchived && ch.Archived)
+}
+
+func (c *slackCall) conversationQuery() (*conversationQuery, error) {
 	kinds, err := c.conversationKinds()
 	if err != nil {
 		return nil, err
@@ -72,32 +88,44 @@ func conversationsList(c *slackCall) (gin.H, error) {
 	if err != nil {
 		return nil, err
 	}
-	excludeArchived := c.args.bool("exclude_archived", false)
-	keep := func(ch *channels.Channel) bool { return kinds[ch.Kind] && !(excludeArchived && ch.Archived) }
+	return &conversationQuery{kinds: kinds, limit: limit, after: after, excludeArchived: c.args.bool("exclude_archived", false)}, nil
+}
 
+// myConversations are the caller's own conversations the query keeps.
+func (c *slackCall) myConversations(q *conversationQuery) ([]channels.Channel, error) {
+	mine, err := c.api.svc.Channels(c.ctx, c.actor)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(mine, func(ch channels.Channel) bool { return !q.keep(&ch) }), nil
+}
+
+func conversationsList(c *slackCall) (gin.H, error) {
+	q, err := c.conversationQuery()
+	if err != nil {
+		return nil, err
+	}
 	// The caller's own channels (any kind) plus, for public channels, every
 	// public channel: merged by id after the cursor.
-	mine, err := c.api.svc.Channels(c.ctx, c.actor)
+	mine, err := c.myConversations(q)
 	if err != nil {
 		return nil, err
 	}
 	byID := map[int64]channels.Channel{}
 	for _, ch := range mine {
-		if ch.ID > after && keep(&ch) {
-			byID[ch.ID] = ch
-		}
+		byID[ch.ID] = ch
 	}
-	if kinds[channels.ChannelPublic] {
+	if q.kinds[channels.ChannelPublic] {
 		// Browse public channels until limit+1 kept ones are found (archived
 		// ones may be skipped) or the list ends.
-		from, found := after, 0
-		for found <= limit {
+		from, found := q.after, 0
+		for found <= q.limit {
 			page, err := c.api.svc.BrowseChannels(c.ctx, c.actor, from, 200)
 			if err != nil {
 				return nil, err
 			}
 			for _, ch := range page {
-				if keep(&ch) {
+				if q.keep(&ch) {
 					if _, ok := byID[ch.ID]; !ok {
 						byID[ch.ID] = ch
 					}
@@ -110,22 +138,23 @@ func conversationsList(c *slackCall) (gin.H, error) {
 			from = page[len(page)-1].ID
 		}
 	}
-	ids := make([]int64, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	return c.channelPage(slices.Collect(maps.Values(byID)), q.limit), nil
+}
+
+// channelPage is a page of channels in Slack's shape, by id: the first
+// limit, and the cursor after them when more are left.
+func (c *slackCall) channelPage(list []channels.Channel, limit int) gin.H {
+	slices.SortFunc(list, func(a, b channels.Channel) int { return cmp.Compare(a.ID, b.ID) })
 	next := ""
-	if len(ids) > limit {
-		ids = ids[:limit]
-		next = encodeCursor("channels", ids[limit-1])
+	if len(list) > limit {
+		list = list[:limit]
+		next = encodeCursor("channels", list[limit-1].ID)
 	}
-	out := make([]slackChannel, 0, len(ids))
-	for _, id := range ids {
-		ch := byID[id]
-		out = append(out, c.shapeChannel(&ch))
+	out := make([]slackChannel, 0, len(list))
+	for i := range list {
+		out = append(out, c.shapeChannel(&list[i]))
 	}
-	return gin.H{"channels": out, "response_metadata": metadata(next)}, nil
+	return gin.H{"channels": out, "response_metadata": metadata(next)}
 }
 
 // readable resolves the channel argument and checks the read scope.

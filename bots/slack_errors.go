@@ -60,6 +60,12 @@ func toSlack(err error) *slackError {
 	if code, ok := coreCodes[he.Code]; ok {
 		e := &slackError{code: code}
 		if code == "missing_scope" {
+			// A bot with chat:write posting where it is not a member is
+			// told so, as Slack tells it; the core names the scope that
+			// would allow it.
+			if he.Field == channels.ScopeChatWritePublic {
+				return &slackError{code: "not_in_channel"}
+			}
 			e.needed = he.Field
 		}
 		return e

@@ -1,9 +1,6 @@
 package bots
 
 import (
-	"cmp"
-	"slices"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/parley-chat/parley/channels"
@@ -68,38 +65,13 @@ func usersConversations(c *slackCall) (gin.H, error) {
 			return nil, slackFail("user_not_found")
 		}
 	}
-	kinds, err := c.conversationKinds()
+	q, err := c.conversationQuery()
 	if err != nil {
 		return nil, err
 	}
-	limit, err := c.pageLimit(100, 1000)
+	mine, err := c.myConversations(q)
 	if err != nil {
 		return nil, err
 	}
-	after, err := decodeCursor("channels", c.args.str("cursor"))
-	if err != nil {
-		return nil, err
-	}
-	excludeArchived := c.args.bool("exclude_archived", false)
-	mine, err := c.api.svc.Channels(c.ctx, c.actor)
-	if err != nil {
-		return nil, err
-	}
-	var kept []channels.Channel
-	for _, ch := range mine {
-		if ch.ID > after && kinds[ch.Kind] && !(excludeArchived && ch.Archived) {
-			kept = append(kept, ch)
-		}
-	}
-	slices.SortFunc(kept, func(a, b channels.Channel) int { return cmp.Compare(a.ID, b.ID) })
-	next := ""
-	if len(kept) > limit {
-		kept = kept[:limit]
-		next = encodeCursor("channels", kept[limit-1].ID)
-	}
-	out := make([]slackChannel, 0, len(kept))
-	for i := range kept {
-		out = append(out, c.shapeChannel(&kept[i]))
-	}
-	return gin.H{"channels": out, "response_metadata": metadata(next)}, nil
+	return c.channelPage(mine, q.limit), nil
 }

@@ -11,12 +11,13 @@ import (
 // followRecorder collects what Follow hands a reader, failing the first
 // fails batches it is given.
 type followRecorder struct {
-	mu      sync.Mutex
-	seqs    []int64 // every event accepted, in order
-	batches int
-	upTo    int64
-	fails   int
-	grew    chan struct{}
+	mu       sync.Mutex
+	seqs     []int64 // every event accepted, in order
+	payloads int     // events accepted with their data
+	batches  int
+	upTo     int64
+	fails    int
+	grew     chan struct{}
 }
 
 func (r *followRecorder) handle(_ context.Context, events []Event, upTo int64) error {
@@ -29,6 +30,9 @@ func (r *followRecorder) handle(_ context.Context, events []Event, upTo int64) e
 	r.batches++
 	for _, e := range events {
 		r.seqs = append(r.seqs, e.Seq)
+		if len(e.Data) > 0 {
+			r.payloads++
+		}
 	}
 	r.upTo = upTo
 	select {
@@ -135,6 +139,9 @@ func TestFollow(t *testing.T) {
 			}
 			if r.batches < 9/tc.opts.Batch {
 				t.Errorf("%d batches of at most %d", r.batches, tc.opts.Batch)
+			}
+			if withData := r.payloads > 0; withData == tc.opts.NoPayloads {
+				t.Errorf("%d of %d events came with their data (NoPayloads %v)", r.payloads, len(seqs), tc.opts.NoPayloads)
 			}
 			if len(reported) != tc.fails {
 				t.Errorf("%d failures reported, want %d", len(reported), tc.fails)
